@@ -11,9 +11,16 @@ import re
 
 import pandas as pd
 
-# Outward code: area (1-2 letters) + district (digit, then optional digit or letter);
-# inward code: sector digit + two unit letters. GIR 0AA is the one historic exception.
-_COMPACT = re.compile(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$")
+# The Royal Mail format rules: outward code A9, A99, AA9, AA99, A9A or AA9A, with the letters
+# each position may hold; inward code a digit and two letters, never C, I, K, M, O or V.
+# GIR 0AA is the one historic exception.
+_OUTWARD = (
+    r"(?:[A-PR-UWYZ][0-9][0-9]?"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?"
+    r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
+)
+_COMPACT = re.compile(rf"^(?:{_OUTWARD}[0-9][ABD-HJLNP-UW-Z]{{2}}|GIR0AA)$")
 _WHITESPACE = re.compile(r"\s+")
 
 

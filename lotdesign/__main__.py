@@ -1,0 +1,7 @@
+"""``python -m lotdesign`` runs the command line."""
+
+import sys
+
+from lotdesign.cli import main
+
+sys.exit(main())

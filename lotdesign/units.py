@@ -1,0 +1,422 @@
+"""Demand units: customers aggregated to postcode sectors, districts, LSOAs or GP practices.
+
+A demand unit is the building block of lots. Each has a point (the hours-weighted centroid of
+its customers, or its GP practice), a polygon (a boundary if one is given, otherwise a
+Voronoi cell of the unit points clipped to the study area), its demand (customers, weekly
+hours, current weekly cost), a rurality class and its neighbours (units sharing an edge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from lotdesign import rurality, settings
+from lotdesign.errors import ValidationError
+
+UNIT_TYPES: tuple[str, ...] = ("postcode_sector", "postcode_district", "lsoa", "gp_practice")
+
+UNIT_COLUMNS: tuple[str, ...] = (
+    "unit_id",
+    "name",
+    "unit_type",
+    "customers",
+    "hours",
+    "weekly_cost",
+    "x",
+    "y",
+    "district",
+    "rurality",
+    "rurality_source",
+    "neighbours",
+    "flag",
+)
+
+
+def assign_units(
+    customers: pd.DataFrame,
+    *,
+    unit_type: str = "postcode_sector",
+    boundaries: gpd.GeoDataFrame | None = None,
+    practices: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Give each customer the id of its demand unit.
+
+    Parameters
+    ----------
+    customers
+        Accepted customers (``Extract.customers``): ``postcode``, ``easting``,
+        ``northing``, and ``lsoa`` / ``gp_practice`` where the unit type needs them.
+    unit_type
+        ``postcode_sector`` (default), ``postcode_district``, ``lsoa`` or ``gp_practice``.
+    boundaries
+        For ``lsoa``: LSOA polygons (:func:`lotdesign.io.read_boundaries`); customers are
+        placed by point in polygon. Without them the lookup's ``lsoa`` column is used.
+    practices
+        For ``gp_practice``: practices from :func:`lotdesign.io.read_epraccur`. A customer
+        whose practice is blank, unknown or not open goes to the nearest open practice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``customers`` with ``unit_id`` and ``unit_note`` (why a customer was placed
+        other than by its own record, else "").
+    """
+    _check_unit_type(unit_type)
+    out = customers.copy()
+    out["unit_note"] = ""
+    if unit_type == "postcode_sector":
+        out["unit_id"] = out["postcode"].str[:-2]
+    elif unit_type == "postcode_district":
+        out["unit_id"] = out["postcode"].str.split(" ").str[0]
+    elif unit_type == "lsoa":
+        if boundaries is not None:
+            pts = gpd.GeoDataFrame(
+                geometry=gpd.points_from_xy(out["easting"], out["northing"]), crs=settings.CRS_BNG
+            )
+            joined = gpd.sjoin(
+                pts, boundaries[["boundary_id", "geometry"]], how="left", predicate="within"
+            )
+            joined = joined[~joined.index.duplicated(keep="first")]
+            unit = joined["boundary_id"].reindex(pts.index).to_numpy()
+            outside = pd.isna(unit)
+            if outside.any():
+                # Points on an edge or just outside (coastline) go to the nearest polygon.
+                near = gpd.sjoin_nearest(
+                    pts[outside], boundaries[["boundary_id", "geometry"]], how="left"
+                )
+                near = near[~near.index.duplicated(keep="first")]
+                unit[outside] = near["boundary_id"].to_numpy()
+                out.loc[outside, "unit_note"] = "outside every boundary; nearest one used"
+            out["unit_id"] = unit
+        else:
+            if "lsoa" not in out or out["lsoa"].isna().all():
+                raise ValidationError(
+                    "units: lsoa needs LSOA codes from the postcode lookup (an ONSPD/NSPL or the "
+                    "ONS postcode-to-LSOA lookup) or LSOA boundary polygons (inputs.boundaries)."
+                )
+            missing = out["lsoa"].isna()
+            out["unit_id"] = out["lsoa"]
+            if missing.any():
+                known = out[~missing]
+                tree = cKDTree(known[["easting", "northing"]].to_numpy())
+                _, idx = tree.query(out.loc[missing, ["easting", "northing"]].to_numpy())
+                out.loc[missing, "unit_id"] = known["lsoa"].to_numpy()[idx]
+                out.loc[missing, "unit_note"] = "no LSOA in lookup; nearest customer's LSOA used"
+    else:
+        out = _assign_practices(out, practices)
+    return out
+
+
+def _assign_practices(out: pd.DataFrame, practices: pd.DataFrame | None) -> pd.DataFrame:
+    if practices is None:
+        raise ValidationError(
+            "units: gp_practice needs GP practices: set inputs.gp_practices to an NHS ODS "
+            "epraccur.csv."
+        )
+    usable = practices[practices["is_open"] & practices["easting"].notna()]
+    if usable.empty:
+        raise ValidationError("units: no open, geocoded GP practice to build units from.")
+    status = practices.set_index("code")["status"]
+    recorded = out["gp_practice"] if "gp_practice" in out else pd.Series(None, index=out.index)
+    ok = recorded.isin(set(usable["code"]))
+    tree = cKDTree(usable[["easting", "northing"]].to_numpy())
+    _, idx = tree.query(out[["easting", "northing"]].to_numpy())
+    nearest = usable["code"].to_numpy()[idx]
+    out["unit_id"] = np.where(ok, recorded, nearest)
+    for i in out.index[~ok]:
+        code = recorded[i]
+        if not isinstance(code, str) or not code:
+            why = "no GP practice recorded"
+        elif code in status.index:
+            why = f"practice {code} is {status[code]}"
+        else:
+            why = f"practice {code} is not in the practice file"
+        out.at[i, "unit_note"] = f"{why}; nearest open practice used"
+    return out
+
+
+def build_units(
+    customers: pd.DataFrame,
+    *,
+    unit_type: str = "postcode_sector",
+    boundaries: gpd.GeoDataFrame | None = None,
+    practices: pd.DataFrame | None = None,
+    reference_postcodes: pd.DataFrame | None = None,
+    study_area: shapely.Geometry | None = None,
+) -> gpd.GeoDataFrame:
+    """Aggregate customers (with ``unit_id`` from :func:`assign_units`) into demand units.
+
+    Parameters
+    ----------
+    customers
+        Customers with ``unit_id``, ``weekly_hours``, ``weekly_cost``, ``easting``,
+        ``northing``, ``district`` and ``rurality`` (may be None).
+    unit_type
+        As given to :func:`assign_units`.
+    boundaries
+        Unit polygons (``lsoa`` with boundaries); for other unit types the union of the
+        boundaries is the study area the Voronoi cells are clipped to. With ``lsoa``,
+        boundary areas without customers become units with no demand, so that lots stay
+        contiguous across them.
+    practices
+        GP practices (``gp_practice`` units): a unit's point is its practice's location.
+    reference_postcodes
+        A postcode lookup for the area (all postcodes, not only customers'); its points
+        give the density proxy for rurality when customers have no official class.
+    study_area
+        Polygon to clip Voronoi cells to. Default: the union of ``boundaries`` if given,
+        else the convex hull of customers' postcodes buffered by
+        :data:`lotdesign.settings.STUDY_AREA_BUFFER_M`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit in EPSG:27700 with the columns of :data:`UNIT_COLUMNS` and the
+        unit polygon as geometry, ordered by ``unit_id``.
+    """
+    _check_unit_type(unit_type)
+    need = ["unit_id", "weekly_hours", "easting", "northing"]
+    missing = [c for c in need if c not in customers]
+    if missing:
+        raise ValidationError(
+            f"build_units: customers lack {', '.join(missing)}; run assign_units first."
+        )
+    if customers.empty:
+        raise ValidationError("build_units: there are no customers to build units from.")
+    c = customers.copy()
+    c["_wx"] = c["easting"] * c["weekly_hours"]
+    c["_wy"] = c["northing"] * c["weekly_hours"]
+    if "weekly_cost" not in c:
+        c["weekly_cost"] = np.nan
+    g = c.groupby("unit_id", sort=True)
+    units = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "hours": g["weekly_hours"].sum(),
+            "weekly_cost": g["weekly_cost"].sum(min_count=1),
+            "x": g["_wx"].sum() / g["weekly_hours"].sum(),
+            "y": g["_wy"].sum() / g["weekly_hours"].sum(),
+        }
+    )
+    units["district"] = _mode_by_hours(c, "district")
+    units["rurality"] = _mode_by_hours(c, "rurality")
+    if "unit_note" in c:
+        notes = c[c["unit_note"] != ""].groupby("unit_id").size()
+        units["flag"] = [
+            f"{int(notes[u])} customer(s) placed by fallback" if u in notes.index else ""
+            for u in units.index
+        ]
+    else:
+        units["flag"] = ""
+    units.index.name = "unit_id"
+    units = units.reset_index()
+    units["name"] = units["unit_id"]
+    units["unit_type"] = unit_type
+
+    if unit_type == "gp_practice" and practices is not None:
+        prac = practices.set_index("code")
+        units["x"] = prac["easting"].reindex(units["unit_id"]).to_numpy()
+        units["y"] = prac["northing"].reindex(units["unit_id"]).to_numpy()
+        units["name"] = prac["name"].reindex(units["unit_id"]).fillna(units["unit_id"]).to_numpy()
+
+    geometry: gpd.GeoSeries
+    if unit_type == "lsoa" and boundaries is not None:
+        units, geometry = _with_boundaries(units, boundaries, study_area)
+    else:
+        area = study_area
+        if area is None:
+            area = (
+                shapely.union_all(boundaries.geometry.to_numpy())
+                if boundaries is not None
+                else shapely.MultiPoint(c[["easting", "northing"]].to_numpy())
+                .convex_hull.buffer(settings.STUDY_AREA_BUFFER_M)
+            )
+        geometry = gpd.GeoSeries(
+            _voronoi_cells(units[["x", "y"]].to_numpy(), area), crs=settings.CRS_BNG
+        )
+
+    units = gpd.GeoDataFrame(units, geometry=geometry.to_numpy(), crs=settings.CRS_BNG)
+    units["rurality_source"] = np.where(
+        units["rurality"].notna(), "ONS rural-urban class (postcode lookup)", ""
+    )
+    todo = units["rurality"].isna().to_numpy()
+    if todo.any():
+        if reference_postcodes is not None and len(reference_postcodes):
+            ref = reference_postcodes[["easting", "northing"]].dropna().to_numpy()
+            source = "density proxy: live postcodes per km² within 2 km"
+        else:
+            ref = c[["easting", "northing"]].to_numpy()
+            source = "density proxy from customers' postcodes only (no reference lookup)"
+        units.loc[todo, "rurality"] = rurality.density_proxy(
+            units.loc[todo, ["x", "y"]].to_numpy(), ref
+        )
+        units.loc[todo, "rurality_source"] = source
+    units["neighbours"] = _neighbours(units)
+    units["customers"] = units["customers"].astype(int)
+    units = units[[*UNIT_COLUMNS, "geometry"]].sort_values("unit_id").reset_index(drop=True)
+    units.attrs["unit_type"] = unit_type
+    return units
+
+
+def _check_unit_type(unit_type: str) -> None:
+    if unit_type not in UNIT_TYPES:
+        raise ValidationError(
+            f"units: unknown unit type '{unit_type}'. Allowed: {', '.join(UNIT_TYPES)}."
+        )
+
+
+def _mode_by_hours(c: pd.DataFrame, column: str) -> pd.Series:
+    if column not in c or c[column].isna().all():
+        return pd.Series(None, index=sorted(c["unit_id"].unique()), dtype=object)
+    sums = (
+        c.dropna(subset=[column])
+        .groupby(["unit_id", column])["weekly_hours"]
+        .sum()
+        .reset_index()
+        .sort_values(["unit_id", "weekly_hours", column], ascending=[True, False, True])
+        .drop_duplicates("unit_id")
+        .set_index("unit_id")[column]
+    )
+    return sums.reindex(sorted(c["unit_id"].unique())).astype(object)
+
+
+def _with_boundaries(
+    units: pd.DataFrame, boundaries: gpd.GeoDataFrame, study_area: shapely.Geometry | None
+) -> tuple[pd.DataFrame, gpd.GeoSeries]:
+    b = boundaries.drop_duplicates("boundary_id").set_index("boundary_id")
+    if study_area is not None:
+        b = b[b.intersects(study_area)]
+    ids = sorted(set(b.index) | set(units["unit_id"]))
+    unknown = set(units["unit_id"]) - set(b.index)
+    if unknown:
+        raise ValidationError(
+            f"units: {len(unknown)} unit(s) have no boundary polygon (e.g. "
+            f"{sorted(unknown)[0]}); check the boundary file matches the lookup's LSOA vintage."
+        )
+    units = units.set_index("unit_id").reindex(ids)
+    empty = units["customers"].isna()
+    rep = b.geometry.reindex(ids).representative_point()
+    units.loc[empty, "x"] = rep.x[empty].to_numpy()
+    units.loc[empty, "y"] = rep.y[empty].to_numpy()
+    units.loc[empty, ["customers", "hours"]] = 0
+    units.loc[empty, "flag"] = "no current customers"
+    units["name"] = b["boundary_name"].reindex(ids).to_numpy()
+    if "LADCD_ACTIVE" in b:
+        units["district"] = units["district"].fillna(b["LADCD_ACTIVE"].reindex(ids))
+    units["unit_type"] = "lsoa"
+    units = units.reset_index().rename(columns={"index": "unit_id"})
+    return units, gpd.GeoSeries(b.geometry.reindex(ids).to_numpy(), crs=settings.CRS_BNG)
+
+
+def _voronoi_cells(points: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    """One Voronoi cell per point, clipped to ``area``, in the points' order."""
+    pts = np.array(points, dtype=float)
+    if len(pts) == 1:
+        return np.array([area])
+    # Coincident points (two practices at one address) get split by a metre so each gets a cell.
+    _, first = np.unique(pts.round(3), axis=0, return_index=True)
+    dup = np.setdiff1d(np.arange(len(pts)), first)
+    pts[dup] += np.column_stack([np.arange(1, len(dup) + 1), np.zeros(len(dup))])
+    xmin, ymin, xmax, ymax = area.bounds
+    pad = max(xmax - xmin, ymax - ymin)
+    envelope = shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=envelope)
+    )
+    # voronoi_polygons does not keep input order: match cells back to points.
+    tree = shapely.STRtree(cells)
+    pidx, cidx = tree.query(shapely.points(pts), predicate="intersects")
+    order = np.full(len(pts), -1)
+    order[pidx[::-1]] = cidx[::-1]
+    clipped = shapely.intersection(cells[order], area)
+    return np.array([shapely.make_valid(g) for g in clipped])
+
+
+def _neighbours(units: gpd.GeoDataFrame) -> list[str]:
+    """Units sharing an edge (a shared boundary of positive length; corners don't count)."""
+    geoms = units.geometry.to_numpy()
+    ids = units["unit_id"].to_numpy()
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    tree = shapely.STRtree(geoms[valid])
+    pos = np.flatnonzero(valid)
+    left, right = tree.query(geoms[valid], predicate="intersects")
+    keep = left < right
+    left, right = pos[left[keep]], pos[right[keep]]
+    # Boundaries from files rarely meet exactly: a 1 m tolerance finds shared edges.
+    shared = shapely.length(
+        shapely.intersection(
+            shapely.boundary(geoms[left]), shapely.buffer(shapely.boundary(geoms[right]), 1.0)
+        )
+    )
+    overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    edge = (shared > 2.0) | (overlap > 1.0)
+    neigh: list[list[str]] = [[] for _ in range(len(units))]
+    for a, b in zip(left[edge], right[edge], strict=True):
+        neigh[a].append(ids[b])
+        neigh[b].append(ids[a])
+    return [";".join(sorted(n)) for n in neigh]
+
+
+def neighbour_map(units: pd.DataFrame) -> dict[str, list[str]]:
+    """The ``neighbours`` column as a dict from unit id to a list of neighbouring unit ids."""
+    return {
+        u: [v for v in str(n).split(";") if v] if isinstance(n, str) else []
+        for u, n in zip(units["unit_id"], units["neighbours"], strict=True)
+    }
+
+
+def make_units(
+    customers: pd.DataFrame,
+    *,
+    unit_type: str = "postcode_sector",
+    boundaries: gpd.GeoDataFrame | None = None,
+    practices: pd.DataFrame | None = None,
+    reference_postcodes: pd.DataFrame | None = None,
+    study_area: shapely.Geometry | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Assign customers to units and build the units: ``(units, customers_with_unit_id)``.
+
+    See :func:`assign_units` and :func:`build_units` for the parameters.
+    """
+    placed = assign_units(
+        customers, unit_type=unit_type, boundaries=boundaries, practices=practices
+    )
+    units = build_units(
+        placed,
+        unit_type=unit_type,
+        boundaries=boundaries,
+        practices=practices,
+        reference_postcodes=reference_postcodes,
+        study_area=study_area,
+    )
+    rur = units.set_index("unit_id")["rurality"]
+    placed["rurality"] = placed["rurality"].fillna(placed["unit_id"].map(rur))
+    return units, placed
+
+
+def write_units(units: gpd.GeoDataFrame, path: str | Path, *, layer: str = "units") -> Path:
+    """Write units to a GeoPackage (replacing the file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    units.to_file(path, layer=layer, driver="GPKG")
+    return path
+
+
+__all__: Sequence[str] = (
+    "UNIT_COLUMNS",
+    "UNIT_TYPES",
+    "assign_units",
+    "build_units",
+    "make_units",
+    "neighbour_map",
+    "write_units",
+)
