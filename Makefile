@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean hooks
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ bench: $(VENV)/.test-installed
 
 clean:
 	rm -rf data/processed/*.gpkg data/processed/*.csv reports/*.html reports/*.docx reports/*.xlsx reports/*.csv reports/*.png reports/*.svg
+
+## make hooks: strip notebook outputs on commit (nbstripout git filter, configured by .gitattributes)
+hooks: $(VENV)/.test-installed
+	$(VENV)/bin/nbstripout --install --attributes .gitattributes

@@ -44,3 +44,14 @@ def small_lookup():
     from lotdesign.io.lookups import read_postcode_lookup
 
     return read_postcode_lookup(DATA / "onspd_2024_sample.csv")
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo county generated and run once per test session (the whole chain)."""
+    from lotdesign.demo import make_demo
+    from lotdesign.pipeline import run
+
+    root = tmp_path_factory.mktemp("demo")
+    files = make_demo(root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
+    return files, run(files.config, quiet=True)
