@@ -188,7 +188,9 @@ def config_from_dict(
         as_of=as_of,
         max_weekly_hours=float(mwh) if mwh is not None else None,
         units=unit_type,
-        processed=_path(base, "outputs.processed", outputs.get("processed", "processed"), must_exist=False),
+        processed=_path(
+            base, "outputs.processed", outputs.get("processed", "processed"), must_exist=False
+        ),
         reports=_path(base, "outputs.reports", outputs.get("reports", "reports"), must_exist=False),
         synthetic=bool(data.get("synthetic", False)),
         seed=seed,

@@ -141,18 +141,23 @@ def run(
     if not isinstance(config, RunConfig):
         config = load_config(config)
     progress = Progress(4, stream=stream, quiet=quiet)
-    progress.say(f"lotdesign run: {config.name}" + ("  [SYNTHETIC DATA]" if config.synthetic else ""))
+    progress.say(
+        f"lotdesign run: {config.name}" + ("  [SYNTHETIC DATA]" if config.synthetic else "")
+    )
     paths: dict[str, Path] = {}
 
     with progress.step(f"Reading {config.packages.name}"):
         raw = read_extract(config.packages, columns=config.columns, sheet=config.sheet)
         practices_raw = None
         wanted = set(
-            pc.normalise_series(raw[raw.attrs["mapping"]["postcode"]].map(
-                lambda v: v if isinstance(v, str) else None
-            )).dropna()
+            pc.normalise_series(
+                raw[raw.attrs["mapping"]["postcode"]].map(
+                    lambda v: v if isinstance(v, str) else None
+                )
+            ).dropna()
         )
-    with progress.step(f"Geocoding with the {('packaged' if config.postcode_lookup == 'packaged' else 'given')} postcode lookup"):
+    which = "packaged" if config.postcode_lookup == "packaged" else "given"
+    with progress.step(f"Geocoding with the {which} postcode lookup"):
         extra_postcodes: list[str] = []
         if config.gp_practices is not None:
             practices_raw = pd.read_csv(config.gp_practices, header=None, dtype=str, usecols=[9])
@@ -222,10 +227,12 @@ def build_demo_units(*, seed: int = settings.DEMO_SEED, unit_type: str = "postco
     from lotdesign.demo import make_demo
 
     with tempfile.TemporaryDirectory() as tmp:
-        files = make_demo(Path(tmp) / "raw", seed=seed, processed_dir=Path(tmp) / "processed",
-                          reports_dir=Path(tmp) / "reports")
+        files = make_demo(
+            Path(tmp) / "raw",
+            seed=seed,
+            processed_dir=Path(tmp) / "processed",
+            reports_dir=Path(tmp) / "reports",
+        )
         config = load_config(files.config)
         config.units = unit_type
         return run(config, quiet=True).units
-
-

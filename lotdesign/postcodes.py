@@ -116,4 +116,3 @@ __all__ = [
     "sector_series",
     "valid_series",
 ]
-

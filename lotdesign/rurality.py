@@ -87,5 +87,7 @@ def density_proxy(
     counts = cKDTree(reference).query_ball_point(points, radius_m, return_length=True)
     density = np.asarray(counts) / (np.pi * (radius_m / 1000.0) ** 2)
     return np.where(
-        density >= urban, "urban", np.where(density >= town_fringe, "town_fringe", "village_dispersed")
+        density >= urban,
+        "urban",
+        np.where(density >= town_fringe, "town_fringe", "village_dispersed"),
     ).astype(object)

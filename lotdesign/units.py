@@ -235,8 +235,9 @@ def build_units(
             area = (
                 shapely.union_all(boundaries.geometry.to_numpy())
                 if boundaries is not None
-                else shapely.MultiPoint(c[["easting", "northing"]].to_numpy())
-                .convex_hull.buffer(settings.STUDY_AREA_BUFFER_M)
+                else shapely.MultiPoint(c[["easting", "northing"]].to_numpy()).convex_hull.buffer(
+                    settings.STUDY_AREA_BUFFER_M
+                )
             )
         geometry = gpd.GeoSeries(
             _voronoi_cells(units[["x", "y"]].to_numpy(), area), crs=settings.CRS_BNG

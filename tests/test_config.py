@@ -20,7 +20,11 @@ def base(tmp_path, data_dir):
         "name": "Test county",
         "inputs": {
             "packages": "extract.csv",
-            "columns": {"customer_id": "Person ID", "postcode": "Post Code", "weekly_hours": "Planned Hrs/Wk"},
+            "columns": {
+                "customer_id": "Person ID",
+                "postcode": "Post Code",
+                "weekly_hours": "Planned Hrs/Wk",
+            },
             "postcode_lookup": str(data_dir / "onspd_2024_sample.csv"),
             "as_of": "2026-11-01",
             "team_note": "extra keys are kept",
@@ -44,11 +48,20 @@ def test_good_config_resolves_relative_to_file(tmp_path, base):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(units="wards"), r"'units' is 'wards'\. Allowed: postcode_sector, postcode_district, lsoa, gp_practice"),
-        (lambda d: d["inputs"].update(packages="missing.xlsx"), r"'inputs.packages': file .*missing.xlsx does not exist"),
+        (
+            lambda d: d.update(units="wards"),
+            r"'units' is 'wards'\. Allowed: postcode_sector, postcode_district, lsoa, gp_practice",
+        ),
+        (
+            lambda d: d["inputs"].update(packages="missing.xlsx"),
+            r"'inputs.packages': file .*missing.xlsx does not exist",
+        ),
         (lambda d: d["inputs"].update(as_of="01/13/2026"), r"'inputs.as_of'.*YYYY-MM-DD"),
         (lambda d: d["inputs"].update(sheet=[1]), r"'inputs.sheet' must be a sheet name"),
-        (lambda d: d["inputs"]["columns"].update(nhs_number="NHS No"), r"'inputs.columns.nhs_number' is not a lotdesign column"),
+        (
+            lambda d: d["inputs"]["columns"].update(nhs_number="NHS No"),
+            r"'inputs.columns.nhs_number' is not a lotdesign column",
+        ),
         (lambda d: d.update(seed="x"), r"'seed' must be a whole number"),
         (lambda d: d.pop("inputs"), r"'inputs' is missing"),
         (lambda d: d["inputs"].update(gp_practices="nope.csv"), r"'inputs.gp_practices'"),

@@ -7,7 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lotdesign import ValidationError
-from lotdesign.io.packages import parse_date, parse_number, read_extract, read_packages, validate_extract
+from lotdesign.io.packages import (
+    parse_date,
+    parse_number,
+    read_extract,
+    read_packages,
+    validate_extract,
+)
 from tests.conftest import COLUMNS
 
 EXPECTED = {  # spreadsheet row -> reason code, for tests/data/extract_small.csv
@@ -57,7 +63,10 @@ def test_exclusions_and_reconciliation(small):
         rec.loc[["used", "excluded", "rejected"], "hours"].sum()
     )
     assert rec.loc["used", "hours"] == pytest.approx(10.5 + 3 + 7 + 14)
-    assert "reconcile" not in small.reconciliation_text().lower() or "yes" in small.reconciliation_text()
+    assert (
+        "reconcile" not in small.reconciliation_text().lower()
+        or "yes" in small.reconciliation_text()
+    )
 
 
 def test_formatting_variants_accepted_and_lines_summed(small):
@@ -89,9 +98,7 @@ def test_write(small, tmp_path):
 
 def test_terminated_and_ungridded(tmp_path, small_lookup):
     f = tmp_path / "x.csv"
-    f.write_text(
-        "customer_id,postcode,weekly_hours\nA,RH12 9ZX,5\nB,RH12 9ZY,5\nC,RH12 4AB,5\n"
-    )
+    f.write_text("customer_id,postcode,weekly_hours\nA,RH12 9ZX,5\nB,RH12 9ZY,5\nC,RH12 4AB,5\n")
     ex = read_packages(f, lookup=small_lookup)
     assert ex.customers.set_index("customer_id").loc["A", "terminated"]
     assert ex.rejected["reason_code"].tolist() == ["postcode_no_grid"]
@@ -118,7 +125,11 @@ def test_xlsx_sheet_and_errors(tmp_path, small_lookup):
     with pytest.raises(ValidationError, match="sheet 'Pakages' not found.*Did you mean 'Packages'"):
         read_extract(path, sheet="Pakages", columns=cols)
     with pytest.raises(ValidationError, match="closest header is 'Post Code'"):
-        read_extract(path, sheet="Packages", columns={**cols, "postcode": "Postcode"} | {"postcode": "Post Cde"})
+        read_extract(
+            path,
+            sheet="Packages",
+            columns={**cols, "postcode": "Postcode"} | {"postcode": "Post Cde"},
+        )
 
 
 def test_fatal_errors(tmp_path, small_lookup):
@@ -174,7 +185,9 @@ _row = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(_row, min_size=1, max_size=25))
 def test_reconciliation_property(rows, small_lookup):
     raw = pd.DataFrame(rows).astype(object)
@@ -189,12 +202,14 @@ def test_reconciliation_property(rows, small_lookup):
     assert rec.loc["read", "rows"] == len(rows)
     parts = ["used", "excluded", "rejected"]
     assert rec.loc[parts, "rows"].sum() == len(rows)
-    total = sum(
-        float(r["weekly_hours"]) for r in rows if _is_number(r["weekly_hours"])
-    )
+    total = sum(float(r["weekly_hours"]) for r in rows if _is_number(r["weekly_hours"]))
     assert rec.loc["read", "hours"] == pytest.approx(total)
     assert rec.loc[parts, "hours"].sum() == pytest.approx(total)
-    ids = set(ex.rejected["source_row"]) | set(ex.excluded["source_row"]) | set(ex.packages["source_row"])
+    ids = (
+        set(ex.rejected["source_row"])
+        | set(ex.excluded["source_row"])
+        | set(ex.packages["source_row"])
+    )
     assert ids == set(range(2, len(rows) + 2))
     assert ex.customers["weekly_hours"].sum() == pytest.approx(rec.loc["used", "hours"])
 

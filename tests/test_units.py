@@ -7,7 +7,14 @@ import shapely
 from lotdesign import ValidationError
 from lotdesign.io.packages import read_packages
 from lotdesign.io.practices import read_epraccur
-from lotdesign.units import UNIT_COLUMNS, assign_units, build_units, make_units, neighbour_map, write_units
+from lotdesign.units import (
+    UNIT_COLUMNS,
+    assign_units,
+    build_units,
+    make_units,
+    neighbour_map,
+    write_units,
+)
 from tests.conftest import COLUMNS
 
 
@@ -17,7 +24,9 @@ def _customers(n=300, seed=0):
     towns = np.array([[510000, 110000], [525000, 125000], [505000, 130000]])
     which = rng.integers(0, 3, n)
     xy = towns[which] + rng.normal(0, 2500, (n, 2))
-    sectors = [f"RH{10 + w} {int(abs(x) // 1500) % 4}" for w, x in zip(which, xy[:, 0], strict=True)]
+    sectors = [
+        f"RH{10 + w} {int(abs(x) // 1500) % 4}" for w, x in zip(which, xy[:, 0], strict=True)
+    ]
     return pd.DataFrame(
         {
             "customer_id": [f"C{i}" for i in range(n)],
@@ -49,7 +58,10 @@ def test_sector_units_contract():
     assert shapely.union_all(units.geometry.to_numpy()).area == pytest.approx(
         units.geometry.area.sum(), rel=1e-6
     )
-    assert all(g.buffer(1).contains(shapely.Point(x, y)) for g, x, y in zip(units.geometry, units.x, units.y, strict=True))
+    assert all(
+        g.buffer(1).contains(shapely.Point(x, y))
+        for g, x, y in zip(units.geometry, units.x, units.y, strict=True)
+    )
     # rurality: density proxy, recorded as such
     assert units["rurality"].isin(["urban", "town_fringe", "village_dispersed"]).all()
     assert units["rurality_source"].str.contains("density proxy").all()
@@ -84,11 +96,12 @@ def test_lsoa_units_from_boundaries_keep_empty_areas():
     xmax, ymax = cust[["easting", "northing"]].max() + 10
     xs = np.linspace(xmin, xmax, 4)
     ys = np.linspace(ymin, ymax, 4)
-    boxes = [
-        shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(3) for j in range(3)
-    ]
+    boxes = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(3) for j in range(3)]
     b = gpd.GeoDataFrame(
-        {"boundary_id": [f"E0100000{k}" for k in range(9)], "boundary_name": [f"Area {k}" for k in range(9)]},
+        {
+            "boundary_id": [f"E0100000{k}" for k in range(9)],
+            "boundary_name": [f"Area {k}" for k in range(9)],
+        },
         geometry=boxes,
         crs=27700,
     )
@@ -105,7 +118,9 @@ def test_gp_units_fall_back_to_nearest_open(data_dir, small_lookup):
     practices = read_epraccur(data_dir / "epraccur_sample.csv", lookup=small_lookup)
     assert set(practices["code"]) == {"H82001", "H82002", "H82003"}  # setting 8 dropped
     assert practices.set_index("code").loc["H82003", "status"] == "closed"
-    ex = read_packages(data_dir / "extract_small.csv", columns=COLUMNS, lookup=small_lookup, as_of="2026-11-01")
+    ex = read_packages(
+        data_dir / "extract_small.csv", columns=COLUMNS, lookup=small_lookup, as_of="2026-11-01"
+    )
     cust = ex.customers.copy()
     cust.loc[cust["customer_id"] == "P002", "gp_practice"] = "H82003"  # closed
     units, placed = make_units(cust, unit_type="gp_practice", practices=practices)

