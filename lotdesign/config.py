@@ -73,7 +73,7 @@ def _path(base: Path, key: str, value: Any, *, must_exist: bool = True) -> Path:
     _require_type(key, value, (str, Path), "a file path")
     p = Path(value).expanduser()
     if not p.is_absolute():
-        p = base / p
+        p = (base / p).resolve()
     if must_exist and not p.exists():
         raise ValidationError(
             f"config key '{key}': file {p} does not exist (relative paths are read from the "

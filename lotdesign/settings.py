@@ -36,9 +36,12 @@ CRS_BNG: str = "EPSG:27700"
 #: CRS of web maps.
 CRS_WGS84: str = "EPSG:4326"
 
-#: Buffer (metres) around the convex hull of the postcodes in play, used as the study area
-#: when no boundary file is given. 2 km keeps edge units' cells from being cut tight.
-STUDY_AREA_BUFFER_M: float = 2000.0
+#: Buffer (metres) around the concave hull of the postcodes in play, used as the study area
+#: when no boundary file is given. 1 km keeps edge units' cells from being cut tight.
+STUDY_AREA_BUFFER_M: float = 1000.0
+#: Concavity of that hull (shapely.concave_hull ratio: 0 hugs the points, 1 is the convex
+#: hull). 0.05 on the West Sussex postcodes gives 1,936 km² against the county's 1,991 km².
+STUDY_AREA_HULL_RATIO: float = 0.05
 
 # --- Tier 1 lot rules (seed 003) -------------------------------------------------------------
 
@@ -252,7 +255,7 @@ LOT_GROWTH_VARIANTS: int = 3
 LOT_GROWTH_STRETCH: float = 0.6
 #: Points of the hours band (fractions from floor to ceiling) at which grown lots are kept as
 #: candidates, besides the smallest and largest valid ones. Engine tuning.
-LOT_SNAPSHOT_FRACTIONS: tuple[float, ...] = (0.35, 0.7)
+LOT_SNAPSHOT_FRACTIONS: tuple[float, ...] = (0.1, 0.25, 0.5)
 #: Members nearest a lot's hours-weighted centroid tried as its centre. Engine tuning.
 LOT_CENTRE_SHORTLIST: int = 4
 #: Nearest units whose lots a unit may move to in improvement, when contiguity is off.
@@ -261,10 +264,22 @@ LOT_MOVE_NEIGHBOURS: int = 12
 #: super-linearly (measured: 1.4 s at 500 units, 64 s at 1,500), and small tiles with a seam
 #: pass covered as much in a third of the time (bench on 500 and 2,000 units).
 LOT_TILE_SIZE: int = 300
+#: Most LP solves in one tile's dive before a greedy pass completes it. Engine tuning:
+#: later rounds fix few lots, and boundary moves recover what the greedy leaves.
+LOT_DIVE_ROUNDS: int = 1000
 #: Seconds the HiGHS LP dive may spend in one tile before a greedy pass completes it.
 LOT_MIP_TIME_LIMIT: float = 20.0
 #: Passes of boundary moves after selection.
 LOT_IMPROVE_PASSES: int = 4
+#: Sweeps of large-neighbourhood search after selection, and lots per window (a lot and its
+#: nearest neighbours, re-solved together by fresh candidates and the LP dive).
+#: Engine tuning, measured in the benchmark.
+LOT_LNS_ROUNDS: int = 1
+LOT_LNS_WINDOW: int = 4
+#: Optional exact polishing (``design(polish_seconds=...)``): lots per window re-solved as a
+#: HiGHS p-median model, and seconds per window. Engine tuning, measured in the benchmark.
+LOT_POLISH_WINDOW: int = 3
+LOT_POLISH_WINDOW_SECONDS: float = 3.0
 #: A rule is amber (not red) in the checks table when the breach is within this share of the
 #: limit (e.g. 1,350 h against a 1,300 h ceiling). Project default for RAG reporting.
 CHECK_AMBER_MARGIN: float = 0.10

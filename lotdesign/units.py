@@ -172,8 +172,7 @@ def build_units(
         give the density proxy for rurality when customers have no official class.
     study_area
         Polygon to clip Voronoi cells to. Default: the union of ``boundaries`` if given,
-        else the convex hull of customers' postcodes buffered by
-        :data:`lotdesign.settings.STUDY_AREA_BUFFER_M`.
+        else :func:`default_study_area` (a concave hull of the postcodes in play).
 
     Returns
     -------
@@ -235,9 +234,7 @@ def build_units(
             area = (
                 shapely.union_all(boundaries.geometry.to_numpy())
                 if boundaries is not None
-                else shapely.MultiPoint(c[["easting", "northing"]].to_numpy()).convex_hull.buffer(
-                    settings.STUDY_AREA_BUFFER_M
-                )
+                else default_study_area(c, reference_postcodes)
             )
         geometry = gpd.GeoSeries(
             _voronoi_cells(units[["x", "y"]].to_numpy(), area), crs=settings.CRS_BNG
@@ -264,6 +261,28 @@ def build_units(
     units = units[[*UNIT_COLUMNS, "geometry"]].sort_values("unit_id").reset_index(drop=True)
     units.attrs["unit_type"] = unit_type
     return units
+
+
+def default_study_area(
+    customers: pd.DataFrame, reference_postcodes: pd.DataFrame | None = None
+) -> shapely.Geometry:
+    """The area lots are drawn in when no boundary file is given.
+
+    A concave hull (:data:`lotdesign.settings.STUDY_AREA_HULL_RATIO`) of all live postcodes
+    in the districts in play, when a reference lookup is given, together with the customers'
+    own postcodes, buffered by :data:`lotdesign.settings.STUDY_AREA_BUFFER_M`. It follows the
+    settled shape of a county far better than a convex hull, so maps read without a boundary.
+    """
+    points = [customers[["easting", "northing"]].to_numpy(dtype=float)]
+    if reference_postcodes is not None and len(reference_postcodes):
+        points.append(reference_postcodes[["easting", "northing"]].dropna().to_numpy(dtype=float))
+    hulls = [
+        shapely.concave_hull(shapely.multipoints(p), ratio=settings.STUDY_AREA_HULL_RATIO)
+        for p in points
+        if len(p)
+    ]
+    area = shapely.union_all(hulls).buffer(settings.STUDY_AREA_BUFFER_M)
+    return shapely.simplify(area, settings.STUDY_AREA_BUFFER_M / 10)
 
 
 def _check_unit_type(unit_type: str) -> None:
