@@ -325,6 +325,8 @@ def _lots_stage(result: RunResult, progress: Progress, rules) -> None:
             locked=options.get("locked"),
             start=options.get("start_plan"),
             matrix=matrix,
+            variants=settings.RUN_LOT_VARIANTS,
+            lns_rounds=settings.RUN_LOT_LNS_ROUNDS,
         )
     with progress.step("Tier 2 zones, Tier 3, the Tier 4 reserve and rule checks"):
         tier_plan = tiers.assign_tiers(

@@ -249,8 +249,9 @@ LOT_UNCOVERED_PENALTY_FACTOR: float = 4.0
 #: Relative lot-count tolerance for a target ("about 20 lots" allows 18-22). Project default.
 LOT_TARGET_TOLERANCE: float = 0.1
 #: Growth orders tried per candidate centre (nearest-first plus jittered, directional ones).
-#: Engine tuning, measured in benchmarks/bench_lots.py.
-LOT_GROWTH_VARIANTS: int = 3
+#: Engine tuning (benchmarks/bench_lots.py): 3 costs ~1.6x the time of 2 for an objective
+#: within run-to-run noise (+-3%) on 500 and 2,000-unit grids.
+LOT_GROWTH_VARIANTS: int = 2
 #: How elongated directional growth orders are (0 = round lots). Engine tuning.
 LOT_GROWTH_STRETCH: float = 0.6
 #: Points of the hours band (fractions from floor to ceiling) at which grown lots are kept as
@@ -262,8 +263,8 @@ LOT_CENTRE_SHORTLIST: int = 4
 LOT_MOVE_NEIGHBOURS: int = 12
 #: Units per spatial tile: each tile is one HiGHS LP dive. The set-packing LP grows
 #: super-linearly (measured: 1.4 s at 500 units, 64 s at 1,500), and small tiles with a seam
-#: pass covered as much in a third of the time (bench on 500 and 2,000 units).
-LOT_TILE_SIZE: int = 300
+#: pass cover as much in a fraction of the time (2,000 units: 2.5 s at 200, 20 s at 800).
+LOT_TILE_SIZE: int = 200
 #: Most LP solves in one tile's dive before a greedy pass completes it. Engine tuning:
 #: later rounds fix few lots, and boundary moves recover what the greedy leaves.
 LOT_DIVE_ROUNDS: int = 1000
@@ -272,9 +273,9 @@ LOT_MIP_TIME_LIMIT: float = 20.0
 #: Passes of boundary moves after selection.
 LOT_IMPROVE_PASSES: int = 4
 #: Sweeps of large-neighbourhood search after selection, and lots per window (a lot and its
-#: nearest neighbours, re-solved together by fresh candidates and the LP dive).
-#: Engine tuning, measured in the benchmark.
-LOT_LNS_ROUNDS: int = 1
+#: nearest neighbours, re-solved together by fresh candidates and the LP dive). Off by
+#: default: measured -0.3% to -2% objective for 2-3x the time.
+LOT_LNS_ROUNDS: int = 0
 LOT_LNS_WINDOW: int = 4
 #: Optional exact polishing (``design(polish_seconds=...)``): lots per window re-solved as a
 #: HiGHS p-median model, and seconds per window. Engine tuning, measured in the benchmark.
@@ -416,3 +417,13 @@ REPORT_REJECTED_RISK_SHARE: float = 0.05
 #: Most bars in a per-lot chart; with more lots the report charts tiers instead (beyond ~40
 #: bars the labels no longer fit a portrait page). Project default.
 REPORT_MAX_CHART_BARS: int = 40
+
+# --- lotdesign run (pipeline.py) ---------------------------------------------------------------
+
+#: Growth orders and neighbourhood-search rounds ``lotdesign run`` asks of the lot engine. A
+#: council run has hundreds of units, where more search costs seconds and buys a closer plan:
+#: on the 500-unit benchmark grid 5 orders and 2 rounds take 7 s and come within 5.7% of the
+#: HiGHS bound (the engine's fast defaults: 0.5 s, 13.6%); on the demo county, ~1 s. Both stay
+#: deterministic for a seed. Project default, measured with benchmarks/bench_lots.py.
+RUN_LOT_VARIANTS: int = 5
+RUN_LOT_LNS_ROUNDS: int = 2

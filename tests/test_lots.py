@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lotdesign import settings as cfg
+from lotdesign.checks import check_plan
 from lotdesign.errors import InfeasibleRulesError, ValidationError
 from lotdesign.lots import LotPlan, LotRules, design, lower_bound
 from lotdesign.synthetic import grid_units
@@ -213,22 +214,41 @@ def test_starting_plan_valid_areas_survive_and_broken_ones_are_repaired(seed: in
     areas = sorted(start["lot_id"].unique())
     if len(areas) < 2:
         return
-    # Break one area: glue a second area onto it (too many hours / too wide).
-    broken, victim = areas[0], areas[1]
-    start.loc[start["lot_id"].eq(victim), "lot_id"] = broken
+    # Break one area, usually: glue a second area onto it (too many hours or too wide).
+    start.loc[start["lot_id"].eq(areas[1]), "lot_id"] = areas[0]
+    table, _ = check_plan(units, start, rules=SMALL)
+    passing = set(table.loc[table["passes"], "lot_id"])
     plan = design(units, rules=SMALL, seed=seed, start=start)
     a = plan.assignment.set_index("unit_id")
-    for area in areas[2:]:
-        members = start.loc[start["lot_id"].eq(area), "unit_id"]
-        assert set(a.loc[members, "lot_id"]) == {area}, area
-        assert len(a[a["lot_id"].eq(area)]) == len(members)  # kept exactly
-        assert plan.lots.set_index("lot_id").loc[area, "origin"] == "kept"
     origin = plan.lots.set_index("lot_id")["origin"]
-    if broken in origin.index:
-        assert origin[broken] == "repaired"
-        assert any(f"area {broken} repaired" in r for r in plan.reasons)
-    else:
-        assert any(f"area {broken} could not be repaired" in r for r in plan.reasons)
+    for area in sorted(start["lot_id"].unique()):
+        members = start.loc[start["lot_id"].eq(area), "unit_id"]
+        if area in passing:  # valid areas survive exactly
+            assert set(a.loc[members, "lot_id"]) == {area}, area
+            assert len(a[a["lot_id"].eq(area)]) == len(members)
+            assert origin[area] == "kept"
+        elif area in origin.index:  # broken areas are repaired ...
+            assert origin[area] == "repaired"
+            assert any(f"area {area} repaired" in r for r in plan.reasons)
+        else:  # ... or the reason is given
+            assert any(f"area {area} could not be repaired" in r for r in plan.reasons)
+    assert independent_breaches(units, plan, SMALL) == []
+
+
+def test_an_area_below_the_floor_is_topped_up_not_redrawn() -> None:
+    units = grid_units(150, seed=12)
+    first = design(units, rules=SMALL, seed=12)
+    a = first.assignment
+    lot = a.loc[a["lot_id"].eq("L02"), "unit_id"].tolist()
+    keep = lot[: max(1, len(lot) // 3)]
+    start = pd.DataFrame({"unit_id": keep, "area": "North"})
+    table, _ = check_plan(units, start.rename(columns={"area": "lot_id"}), rules=SMALL)
+    assert not table["passes"].iloc[0]  # the trimmed area is below the floor
+    plan = design(units, rules=SMALL, seed=12, start=start)
+    row = plan.lots.set_index("lot_id").loc["North"]
+    assert row["origin"] == "repaired" and row["valid"]
+    got = set(plan.assignment.loc[plan.assignment["lot_id"].eq("North"), "unit_id"])
+    assert set(keep) <= got  # nothing of the area was dropped, only units added
     assert independent_breaches(units, plan, SMALL) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from lotdesign import settings as cfg
@@ -32,6 +33,12 @@ T2 = LotRules.tier2(
 @pytest.fixture(scope="module")
 def tiered():
     units = grid_units(225, seed=31, mean_hours=12.0, towns=2, oversize=1)
+    # A hamlet 100 km off with 2 hours a week: below every floor, so Tier 3 for certain.
+    hamlet = units.iloc[[0]].copy()
+    hamlet[["unit_id", "neighbours", "hours", "customers"]] = ["HAMLET", "", 2.0, 1]
+    hamlet["x"] += 100_000.0
+    hamlet = hamlet.set_geometry(hamlet.geometry.translate(100_000.0))
+    units = pd.concat([units, hamlet], ignore_index=True)
     plan = design(units, rules=T1, seed=31)
     return units, plan, assign_tiers(units, plan, tier2_rules=T2, seed=31)
 
@@ -47,7 +54,8 @@ def test_every_unit_has_one_tier_and_tiers_follow_lots(tiered) -> None:
     assert a.loc[a["tier"].eq(2), "lot_id"].str.startswith("R").all()
     assert a.loc[a["tier"].eq(3), "lot_id"].isna().all()
     assert a.loc[a["tier"].eq(4), "lot_id"].str.startswith("X").all()
-    assert (a["tier"] == 2).any() and (a["tier"] == 3).any() and (a["tier"] == 4).any()
+    assert (a["tier"] == 2).any() and (a["tier"] == 4).any()
+    assert a.set_index("unit_id").loc["HAMLET", "tier"] == 3
 
 
 def test_tier2_zones_meet_tier2_rules(tiered) -> None:
