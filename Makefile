@@ -38,6 +38,7 @@ format: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/bench_lots.py
 	$(PY) benchmarks/bench_travel.py
+	$(PY) benchmarks/bench_demo.py
 
 clean:
 	rm -rf data/processed/*.gpkg data/processed/*.csv reports/*.html reports/*.docx reports/*.xlsx reports/*.csv reports/*.png reports/*.svg
