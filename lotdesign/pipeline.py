@@ -22,6 +22,7 @@ import pandas as pd
 from lotdesign import postcodes as pc
 from lotdesign import settings
 from lotdesign.config import RunConfig, load_config
+from lotdesign.errors import ValidationError
 from lotdesign.io.boundaries import read_boundaries
 from lotdesign.io.lookups import read_postcode_lookup
 from lotdesign.io.packages import Extract, read_extract, validate_extract
@@ -84,8 +85,6 @@ def read_providers(path: Path, lookup: pd.DataFrame | None = None) -> pd.DataFra
     name = cols.get("provider") or cols.get("name") or cols.get("provider_name")
     postcode = cols.get("office_postcode") or cols.get("postcode")
     if name is None or postcode is None:
-        from lotdesign.errors import ValidationError
-
         raise ValidationError(
             f"{path}: a provider file needs a 'provider' column and an 'office_postcode' "
             f"column; found {', '.join(frame.columns)}."
@@ -132,7 +131,6 @@ def lot_rules(config: RunConfig):
     """
     from dataclasses import fields
 
-    from lotdesign.errors import ValidationError
     from lotdesign.lots import LotRules
 
     names = {f.name for f in fields(LotRules)}
@@ -204,8 +202,6 @@ def run(
     lotdesign.ValidationError
         Bad config or inputs, or personal data found in the reports folder.
     """
-    from lotdesign.errors import ValidationError
-
     if until is not None and until not in STAGES:
         raise ValidationError(f"until must be one of {', '.join(STAGES)}; got {until!r}.")
     if not isinstance(config, RunConfig):

@@ -78,3 +78,18 @@ def test_not_yaml(tmp_path):
     p.write_text("inputs: [unclosed")
     with pytest.raises(ValidationError, match="not valid YAML"):
         load_config(p)
+
+
+def test_rules_are_checked_before_the_long_steps(tmp_path, base):
+    from lotdesign.pipeline import lot_rules
+
+    base["rules"] = {"max_hours": 1500, "tier2": {"min_hours": 100}, "target_lots": 20}
+    tier1, tier2, options = lot_rules(load_config(_write(tmp_path, base)))
+    assert tier1.max_hours == 1500 and tier2.min_hours == 100
+    assert options == {"target_lots": 20}
+    base["rules"] = {"max_hrs": 1500}
+    with pytest.raises(ValidationError, match=r"'rules.max_hrs' is not a rule.*max_hours"):
+        lot_rules(load_config(_write(tmp_path, base)))
+    base["rules"] = {"locked": "nope.csv"}
+    with pytest.raises(ValidationError, match=r"'rules.locked': file .*nope.csv does not exist"):
+        lot_rules(load_config(_write(tmp_path, base)))
