@@ -63,10 +63,7 @@ def test_exclusions_and_reconciliation(small):
         rec.loc[["used", "excluded", "rejected"], "hours"].sum()
     )
     assert rec.loc["used", "hours"] == pytest.approx(10.5 + 3 + 7 + 14)
-    assert (
-        "reconcile" not in small.reconciliation_text().lower()
-        or "yes" in small.reconciliation_text()
-    )
+    assert "read = used + excluded + rejected: yes" in small.reconciliation_text()
 
 
 def test_formatting_variants_accepted_and_lines_summed(small):
