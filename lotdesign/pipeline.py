@@ -24,7 +24,7 @@ from lotdesign import settings
 from lotdesign.config import RunConfig, load_config
 from lotdesign.errors import ValidationError
 from lotdesign.io.boundaries import read_boundaries
-from lotdesign.io.lookups import read_postcode_lookup
+from lotdesign.io.lookups import geocode, read_postcode_lookup
 from lotdesign.io.packages import Extract, read_extract, validate_extract
 from lotdesign.io.practices import read_epcn, read_epraccur
 from lotdesign.units import make_units, write_units
@@ -92,8 +92,7 @@ def read_providers(path: Path, lookup: pd.DataFrame | None = None) -> pd.DataFra
     out = frame.rename(columns={name: "provider", postcode: "office_postcode"})
     out["office_postcode"] = pc.normalise_series(out["office_postcode"])
     if lookup is not None:
-        coords = lookup.drop_duplicates("postcode").set_index("postcode")
-        found = coords.reindex(out["office_postcode"].fillna(""))
+        found = geocode(out["office_postcode"], lookup)
         out["easting"] = found["easting"].to_numpy()
         out["northing"] = found["northing"].to_numpy()
     return out

@@ -1,5 +1,5 @@
 """Readers for the files a council and the national open-data publishers hand over."""
 
-from lotdesign.io.lookups import read_postcode_lookup
+from lotdesign.io.lookups import geocode, read_postcode_lookup
 
-__all__ = ["read_postcode_lookup"]
+__all__ = ["geocode", "read_postcode_lookup"]

@@ -277,6 +277,19 @@ def merge_lookups(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return merged
 
 
+def geocode(postcodes: pd.Series, lookup: pd.DataFrame) -> pd.DataFrame:
+    """The lookup's columns for each (normalised) postcode, aligned to ``postcodes``' index.
+
+    ``in_lookup`` says whether the postcode was found; the other columns are missing where it
+    was not (and easting/northing also where the lookup has no grid reference).
+    """
+    table = lookup.drop_duplicates("postcode").set_index("postcode")
+    found = table.reindex(postcodes.fillna("").to_numpy())
+    found.index = postcodes.index
+    found.insert(0, "in_lookup", postcodes.isin(table.index).to_numpy())
+    return found
+
+
 def read_postcode_lookup(
     source: str | Path | Sequence[str | Path] = "packaged",
     *,

@@ -25,7 +25,7 @@ import pandas as pd
 from lotdesign import postcodes as pc
 from lotdesign import rurality, settings
 from lotdesign.errors import ValidationError
-from lotdesign.io.lookups import read_postcode_lookup
+from lotdesign.io.lookups import geocode, read_postcode_lookup
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "postcode", "weekly_hours")
 OPTIONAL_COLUMNS: tuple[str, ...] = (
@@ -444,15 +444,13 @@ def validate_extract(
     # Duplicates: compare the original cells as text so 10 and 10.0 from Excel agree.
     as_text = raw[originals].map(lambda v: None if _is_blank(v) else str(v).strip())
     dup = as_text.duplicated(keep="first")
-    first_of = {}
-    for i, key in zip(raw.index, map(tuple, as_text.itertuples(index=False)), strict=True):
-        first_of.setdefault(key, raw.at[i, "source_row"])
-    keys = list(map(tuple, as_text.itertuples(index=False)))
+    keys = pd.Series(list(as_text.itertuples(index=False, name=None)), index=raw.index)
+    first_row = raw["source_row"].groupby(keys, sort=False).transform("first")
     flag(
         dup,
         "duplicate_row",
         None,
-        lambda i: REASONS["duplicate_row"].format(dup_of=first_of[keys[raw.index.get_loc(i)]]),
+        lambda i: REASONS["duplicate_row"].format(dup_of=first_row[i]),
     )
 
     cid = raw[mapping["customer_id"]].map(lambda v: None if _is_blank(v) else str(v).strip())
@@ -579,16 +577,14 @@ def validate_extract(
     else:
         lk = read_postcode_lookup(lookup, postcodes=postcode[to_geocode].dropna().unique())
     lookup_source = lk.attrs.get("source", "postcode lookup")
-    lk_idx = lk.drop_duplicates("postcode").set_index("postcode")
-    found = postcode.isin(lk_idx.index)
+    coords = geocode(postcode, lk)
+    found = coords["in_lookup"]
     flag(
         to_geocode & ~found,
         "postcode_not_found",
         header("postcode"),
         lambda i: REASONS["postcode_not_found"].format(value=postcode[i], lookup=lookup_source),
     )
-    coords = lk_idx.reindex(postcode.fillna(""))
-    coords.index = raw.index
     no_grid = to_geocode & found & coords["easting"].isna()
     flag(
         no_grid,

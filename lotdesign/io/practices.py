@@ -9,7 +9,7 @@ import pandas as pd
 
 from lotdesign import postcodes as pc
 from lotdesign.errors import ValidationError
-from lotdesign.io.lookups import read_postcode_lookup
+from lotdesign.io.lookups import geocode, read_postcode_lookup
 
 #: The 27 fields of epraccur, in order (NHS Digital ODS, "GP and GP practice related data").
 EPRACCUR_FIELDS: tuple[str, ...] = (
@@ -121,8 +121,7 @@ def read_epraccur(
         if isinstance(lookup, pd.DataFrame)
         else read_postcode_lookup(lookup, postcodes=frame["postcode"].dropna().unique())
     )
-    coords = lk.drop_duplicates("postcode").set_index("postcode")
-    found = coords.reindex(frame["postcode"].fillna(""))
+    found = geocode(frame["postcode"], lk)
     frame["easting"] = found["easting"].to_numpy()
     frame["northing"] = found["northing"].to_numpy()
     frame["district"] = found["district"].to_numpy()
