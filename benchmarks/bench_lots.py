@@ -1,8 +1,8 @@
 """Benchmark the lot-design engine against PySAL spopt's MaxPHeuristic and a HiGHS bound.
 
 Instances: synthetic county grids (``lotdesign.synthetic.grid_units``; 1.5 km cells, lognormal
-hours clustered round towns) of the sizes asked for, and the demo county when
-``lotdesign.pipeline.build_demo_units`` is available. Every plan is judged by the same code,
+hours clustered round towns) of the sizes asked for, and the demo county
+(``lotdesign.pipeline.build_demo_units``). Every plan is judged by the same code,
 :func:`lotdesign.checks.check_plan`, against the default Tier 1 rules (700-1300 h, 50-110
 customers, 7 miles, 15 minutes, contiguous).
 
@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lotdesign.checks import check_plan
 from lotdesign.lots import LotRules, design, lower_bound
+from lotdesign.pipeline import SEARCH_LEVELS, build_demo_units
 from lotdesign.synthetic import grid_units
 
 
@@ -118,16 +119,8 @@ def judge(units: pd.DataFrame, assignment: pd.DataFrame, rules: LotRules) -> dic
 def instances(sizes: list[int], seed: int, demo: bool) -> list[tuple[str, pd.DataFrame]]:
     out = [(f"grid {n:,}", grid_units(n, seed=n + seed)) for n in sizes]
     if demo:
-        try:
-            from lotdesign.pipeline import build_demo_units  # the lead's pipeline
-        except ImportError:
-            print(
-                "demo county skipped: lotdesign.pipeline.build_demo_units is not available yet",
-                file=sys.stderr,
-            )
-        else:
-            units = build_demo_units()
-            out.append((f"demo county ({len(units):,})", units))
+        units = build_demo_units()
+        out.append((f"demo county ({len(units):,})", units))
     return out
 
 
@@ -150,10 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         "off by default: 600 s gave a weaker bound than 300 s of p-median on 500 units)",
     )
     p.add_argument(
-        "--polish",
-        type=float,
-        default=60.0,
-        help="also run lotdesign with this many seconds of exact polishing on bounded instances",
+        "--no-thorough",
+        action="store_true",
+        help="skip lotdesign's thorough search (minutes) on the instances given a bound",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="design seeds; each tool runs once per seed (spread of results across seeds)",
     )
     p.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     args = p.parse_args(argv)
@@ -180,33 +179,40 @@ def main(argv: list[str] | None = None) -> int:
                      "peak_gb": mem}
                 )  # fmt: skip
                 print(f"  {method} bound {b['bound']:,.0f} ({wall:.0f} s)", file=sys.stderr)
-        tools: list[tuple[str, Callable[..., pd.DataFrame]]] = [("lotdesign", run_lotdesign)]
-        if args.polish > 0 and len(units) <= args.bound_max:
+        tools: list[tuple[str, Callable[..., pd.DataFrame]]] = [
+            ("lotdesign (engine defaults)", run_lotdesign),
+            (
+                "lotdesign run (search: standard)",
+                lambda u, r, s: run_lotdesign(u, r, s, **SEARCH_LEVELS["standard"]),
+            ),
+        ]
+        if not args.no_thorough and len(units) <= args.bound_max:
             tools.append(
                 (
-                    f"lotdesign quality (3 variants, 1 LNS round, {args.polish:.0f} s polish)",
-                    lambda u, r, s, t=args.polish: run_lotdesign(
-                        u, r, s, variants=3, lns_rounds=1, polish_seconds=t
-                    ),
+                    "lotdesign run (search: thorough)",
+                    lambda u, r, s: run_lotdesign(u, r, s, **SEARCH_LEVELS["thorough"]),
                 )
             )
         if not args.skip_spopt:
             tools.append(("spopt MaxPHeuristic", run_spopt))
-        results = {}
-        for tool, fn in tools:
-            a, wall, cpu, mem = _timed(lambda f=fn, u=units: f(u, rules, 0))
-            row = {"instance": name, "tool": tool, "units": len(units), "seconds": wall,
-                   "cpu_seconds": cpu, "peak_gb": mem, **judge(units, a, rules)}  # fmt: skip
-            if math.isfinite(bound):
-                row["gap_to_bound"] = (row["objective"] - bound) / abs(bound)
-            results[tool] = row
-            rows.append(row)
-            print(f"  {tool}: {wall:.1f} s, share {row['share_valid']:.1%}", file=sys.stderr)
-        if "spopt MaxPHeuristic" in results:
-            ref = results["spopt MaxPHeuristic"]
-            for row in results.values():
-                row["speedup_cpu"] = ref["cpu_seconds"] / row["cpu_seconds"]
-                row["speedup_wall"] = ref["seconds"] / row["seconds"]
+        for seed in args.seeds:
+            results = {}
+            for tool, fn in tools:
+                a, wall, cpu, mem = _timed(lambda f=fn, u=units, s=seed: f(u, rules, s))
+                label = tool if len(args.seeds) == 1 else f"{tool}, seed {seed}"
+                row = {"instance": name, "tool": label, "seed": seed, "units": len(units),
+                       "seconds": wall, "cpu_seconds": cpu, "peak_gb": mem,
+                       **judge(units, a, rules)}  # fmt: skip
+                if math.isfinite(bound):
+                    row["gap_to_bound"] = (row["objective"] - bound) / abs(bound)
+                results[tool] = row
+                rows.append(row)
+                print(f"  {label}: {wall:.1f} s, share {row['share_valid']:.1%}", file=sys.stderr)
+            if "spopt MaxPHeuristic" in results:
+                ref = results["spopt MaxPHeuristic"]
+                for row in results.values():
+                    row["speedup_cpu"] = ref["cpu_seconds"] / row["cpu_seconds"]
+                    row["speedup_wall"] = ref["seconds"] / row["seconds"]
     if args.json:
         print(json.dumps(rows, indent=2, default=float))
     else:

@@ -21,9 +21,10 @@ How it works (column generation over valid lots, then set packing):
    still free ("refill").
 4. **Improvement.** Units move between neighbouring lots, and uncovered units join a lot,
    whenever every rule still holds on both sides and the objective falls; centres are then
-   re-chosen. Optional: large-neighbourhood search (``lns_rounds``: each lot re-solved with
-   its nearest lots) and exact polishing (``polish_seconds``: windows of lots re-solved as
-   HiGHS p-median models with contiguity). Every replacement is re-checked against the rules.
+   re-chosen. Optional: several constructions with the best kept (``restarts``),
+   large-neighbourhood search (``lns_rounds``: each lot re-solved with its nearest lots) and
+   exact polishing (``polish_rounds``: windows of lots re-solved to optimality as HiGHS
+   p-median models). Every replacement is re-checked against the rules.
 5. **Scale.** Large instances are cut into spatial tiles (k-means on unit points), solved tile
    by tile; a second pass over the uncovered units with a shifted tiling recovers lots along
    the seams. Memory grows with n x (units within the radius), not n squared.
@@ -852,19 +853,20 @@ def _reoptimise(
     window: int,
     variants: int,
     window_seconds: float,
-    budget: float,
     seed: int,
+    tried: set[Any] | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> int:
     """Large-neighbourhood search: re-solve each lot with its nearest lots; keep improvements.
 
     The units of a window (a lot, its ``window - 1`` nearest lots and the uncovered units
-    touching them) are pooled and re-solved: with ``exact`` by :func:`_window_mip` (HiGHS,
-    warm-started from the current lots), else by growing fresh candidates over the pool and
-    re-running the LP dive with the current lots among the candidates. A window is replaced
-    only when its objective falls and every new lot passes the rule check. Stops after
-    ``budget`` seconds. Returns the number of windows replaced.
+    touching them; for exact pairs, the lot with each lot it touches in turn) are pooled and
+    re-solved: with ``exact`` by :func:`_window_mip` (HiGHS, warm-started from the current
+    lots), else by growing fresh candidates over the pool and re-running the LP dive with the
+    current lots among the candidates. A window is replaced only when its objective falls and
+    every new lot passes the rule check. Windows in ``tried`` (the exact ones already solved
+    without gain) are skipped. Returns the number of windows replaced.
     """
-    t0 = time.perf_counter()
     live = [lot for lot in lots if not lot.frozen and lot.origin == "new" and lot.group < 0]
     if len(live) < 2:
         return 0
@@ -875,62 +877,115 @@ def _reoptimise(
     order = sorted(range(len(live)), key=lambda i: -inst.travel.y[live[i].centre])
     alive = [True] * len(live)  # may still be windowed in this sweep
     gone = [False] * len(live)  # replaced
-    for a in order:
-        if time.perf_counter() - t0 > budget:
-            break
-        if not alive[a]:
-            continue
+    owner = np.full(inst.n, -1, dtype=np.int64)  # live lot of each unit
+    for i, lot in enumerate(live):
+        owner[list(lot.members)] = i
+
+    def windows(a: int) -> list[list[int]]:
         idx = [i for i in range(len(live)) if not gone[i]]
         cxy = np.array(
             [[inst.travel.x[live[i].centre], inst.travel.y[live[i].centre]] for i in idx]
         )
         here = np.array([inst.travel.x[live[a].centre], inst.travel.y[live[a].centre]])
-        near = np.argsort(np.hypot(*(cxy - here).T), kind="stable")[:window]
-        win = [idx[j] for j in near.tolist()]
-        members = set().union(*(live[i].members for i in win))
-        edge = {v for u in members for v in inst.adj[u]}
-        uncovered = {v for v in edge if pool[v] and not in_lot[v]}
-        wpool = np.zeros(inst.n, dtype=bool)
-        wpool[list(members | uncovered)] = True
-        old = []
-        current = 0.0
-        for i in win:
-            m = np.fromiter(sorted(live[i].members), dtype=np.int64)
-            t = float(inst.travel.minutes(live[i].centre, m) @ inst.h[m])
-            current += t - inst.penalty * float(inst.h[m].sum())
-            old.append(_Column(m, live[i].centre, t, float(inst.h[m].sum()), -1))
-        if exact:
-            solved = _window_mip(
-                inst, wpool, [(c.centre, c.members) for c in old],
-                time_limit=window_seconds, seed=seed,
-            )  # fmt: skip
-            if solved is None:
-                continue
-            value, new_lots = solved
-        else:
-            cols = old + _candidates(
-                inst, np.flatnonzero(wpool), wpool, rng, variants=variants, fixed=False
-            )
-            chosen, _ = _select(inst, cols, count=None, time_limit=window_seconds, seed=seed)
-            value = sum(cols[j].travel - inst.penalty * cols[j].hours for j in chosen)
-            new_lots = [(cols[j].centre, cols[j].members) for j in chosen]
-        if value >= current - 1e-6 * max(1.0, abs(current)):
+        dist = np.hypot(*(cxy - here).T)
+        near = np.argsort(dist, kind="stable")
+        if not (exact and window == 2):
+            return [[idx[j] for j in near[:window].tolist()]]
+        # Exact pairs: the lot with each lot it touches (nearest first), not only the
+        # nearest one; a lot has several neighbours and the best trade may be with any.
+        touching = {int(owner[v]) for u in live[a].members for v in inst.adj[u]}
+        partners = [idx[j] for j in near[1:].tolist() if idx[j] in touching and alive[idx[j]]]
+        if not partners and len(near) > 1:
+            partners = [idx[int(near[1])]]
+        return [[a, b] for b in partners]
+
+    for a in order:
+        if not alive[a]:
             continue
-        if any(inst.breaches(inst.measure(m, c)) for c, m in new_lots):
-            continue  # cannot happen by construction; never let a broken lot through
-        for i in win:
-            alive[i] = False
-            gone[i] = True
-            in_lot[list(live[i].members)] = False
-        for c, m in new_lots:
-            live.append(_Lot(set(m.tolist()), c, inst))
-            alive.append(False)
-            gone.append(False)
-            in_lot[m] = True
-        improved += 1
+        for win in windows(a):
+            replaced = _try_window(
+                inst, live, win, in_lot, pool, rng, exact=exact, variants=variants,
+                window_seconds=window_seconds, seed=seed, tried=tried, stats=stats,
+            )  # fmt: skip
+            if replaced is None:
+                continue
+            for i in win:
+                alive[i] = False
+                gone[i] = True
+                in_lot[list(live[i].members)] = False
+                owner[list(live[i].members)] = -1
+            for c, m in replaced:
+                live.append(_Lot(set(m.tolist()), c, inst))
+                alive.append(False)
+                gone.append(False)
+                in_lot[m] = True
+                owner[m] = len(live) - 1
+            improved += 1
+            break
     kept = [lot for lot in lots if lot.frozen or lot.origin != "new" or lot.group >= 0]
     lots[:] = kept + [lot for lot, dead in zip(live, gone, strict=True) if not dead]
     return improved
+
+
+def _try_window(
+    inst: _Instance,
+    live: list[_Lot],
+    win: list[int],
+    in_lot: np.ndarray,
+    pool: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    exact: bool,
+    variants: int,
+    window_seconds: float,
+    seed: int,
+    tried: set[Any] | None,
+    stats: dict[str, Any] | None,
+) -> list[tuple[int, np.ndarray]] | None:
+    """Re-solve the lots ``win`` (and uncovered units touching them); the new lots if better."""
+    members = set().union(*(live[i].members for i in win))
+    edge = {v for u in members for v in inst.adj[u]}
+    uncovered = {v for v in edge if pool[v] and not in_lot[v]}
+    wpool = np.zeros(inst.n, dtype=bool)
+    wpool[list(members | uncovered)] = True
+    old = []
+    current = 0.0
+    for i in win:
+        m = np.fromiter(sorted(live[i].members), dtype=np.int64)
+        t = float(inst.travel.minutes(live[i].centre, m) @ inst.h[m])
+        current += t - inst.penalty * float(inst.h[m].sum())
+        old.append(_Column(m, live[i].centre, t, float(inst.h[m].sum()), -1))
+    if exact:
+        key = (tuple(sorted(tuple(c.members.tolist()) for c in old)), tuple(sorted(uncovered)))
+        if tried is not None:
+            if key in tried:
+                return None
+            tried.add(key)
+        # Solved first without the contiguity rows (smaller and, measured, contiguous anyway
+        # almost always); with them only when a lot comes back in pieces.
+        solved = None
+        for nearer in (False, True) if inst.rules.contiguous else (False,):
+            solved = _window_mip(
+                inst, wpool, [(c.centre, c.members) for c in old],
+                time_limit=window_seconds, seed=seed, stats=stats, nearer=nearer,
+            )  # fmt: skip
+            if solved is None or not any(inst.breaches(inst.measure(m, c)) for c, m in solved[1]):
+                break
+        if solved is None:
+            return None
+        value, new_lots = solved
+    else:
+        cols = old + _candidates(
+            inst, np.flatnonzero(wpool), wpool, rng, variants=variants, fixed=False
+        )
+        chosen, _ = _select(inst, cols, count=None, time_limit=window_seconds, seed=seed)
+        value = sum(cols[j].travel - inst.penalty * cols[j].hours for j in chosen)
+        new_lots = [(cols[j].centre, cols[j].members) for j in chosen]
+    if value >= current - 1e-6 * max(1.0, abs(current)):
+        return None
+    if any(inst.breaches(inst.measure(m, c)) for c, m in new_lots):
+        return None  # cannot happen by construction; never let a broken lot through
+    return new_lots
 
 
 def _window_mip(
@@ -940,14 +995,17 @@ def _window_mip(
     *,
     time_limit: float,
     seed: int,
+    stats: dict[str, Any] | None = None,
+    nearer: bool = True,
 ) -> tuple[float, list[tuple[int, np.ndarray]]] | None:
     """Exact re-solve of a window as a capacitated p-median MIP (HiGHS), warm-started.
 
     Any window unit may open as a centre; units join an open centre within the radius and
-    drive limit; both bands hold per centre. With contiguity, a unit may join a centre only
-    if a neighbour nearer that centre (or the centre itself) joins it too, so new lots are
-    connected along paths of falling drive time. Returns (objective, lots) when HiGHS finds
-    a solution, else None.
+    drive limit; both bands hold per centre. With ``nearer`` (and contiguity in the rules),
+    a unit may join a centre only if a neighbour nearer that centre (or the centre itself)
+    joins it too, so new lots are connected along paths of falling drive time. Returns
+    (objective, lots) when HiGHS finds a solution, else None; ``stats`` counts solves
+    (``polish_windows``) and solves stopped by the time limit (``polish_time_limited``).
     """
     rules = inst.rules
     units = np.flatnonzero(wpool)
@@ -996,7 +1054,7 @@ def _window_mip(
         if len(cols) > 1:
             row(cols, [1.0] * len(cols), -inf, 1.0)
     upper = np.ones(n_col)
-    adj_sets = [set(a) for a in inst.adj] if rules.contiguous else None
+    adj_sets = [set(a) for a in inst.adj] if rules.contiguous and nearer else None
     # Pairs of the current lots are exempt from the nearer-neighbour rule so that the warm
     # start stays feasible (a connected lot need not be connected along falling drive times);
     # the caller re-checks contiguity of whatever comes back.
@@ -1059,6 +1117,10 @@ def _window_mip(
     sol.value_valid = True
     h.setSolution(sol)
     h.run()
+    if stats is not None:
+        stats["polish_windows"] = stats.get("polish_windows", 0) + 1
+        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
     if h.getInfo().primal_solution_status < 2:
         return None
     x = np.asarray(h.getSolution().col_value) > 0.5
@@ -1245,7 +1307,8 @@ def design(
     time_limit: float = settings.LOT_MIP_TIME_LIMIT,
     improve_passes: int = settings.LOT_IMPROVE_PASSES,
     lns_rounds: int = settings.LOT_LNS_ROUNDS,
-    polish_seconds: float = 0.0,
+    restarts: int = settings.LOT_RESTARTS,
+    polish_rounds: int = settings.LOT_POLISH_ROUNDS,
     prefix: str = "L",
 ) -> LotPlan:
     """Partition demand units into lots; every lot marked valid meets every rule.
@@ -1288,11 +1351,17 @@ def design(
     lns_rounds
         Sweeps of large-neighbourhood search (each lot re-solved with its nearest lots);
         0 turns it off. Not used with fixed centres or a lot-count target.
-    polish_seconds
-        Extra time for exact polishing: windows of a few lots re-solved as HiGHS p-median
-        models with contiguity (:data:`lotdesign.settings.LOT_POLISH_WINDOW`). Measured: ~1-2%
-        lower objective for 60 s on a 500-unit grid, ~1.5% in 8 s on the demo county. Being
-        time-limited it is not deterministic; 0 (default) skips it.
+    restarts
+        Independent constructions (tiles, candidates, LP dive, boundary moves), each with its
+        own stream from ``seed``; the best goes on to the search below. 1 builds one.
+    polish_rounds
+        Sweeps of exact polishing after the search: windows of a few lots
+        (:data:`lotdesign.settings.LOT_POLISH_WINDOW`) re-solved to optimality as HiGHS
+        p-median models, until no window improves; 0 turns it off. Windows stop on HiGHS's
+        own work, not the clock, so results stay deterministic; a safety time limit per
+        window (:data:`lotdesign.settings.LOT_POLISH_WINDOW_SECONDS`) is counted in
+        ``plan.stats["polish_time_limited"]`` when it bites. Not used with fixed centres or
+        a lot-count target.
     prefix
         Letter(s) of new lot ids (``L01``...).
 
@@ -1318,10 +1387,15 @@ def design(
     rules = LotRules() if rules is None else rules
     if not isinstance(rules, LotRules):
         raise ValidationError("rules must be a LotRules")
-    if variants < 1 or tile_size < 50 or time_limit <= 0 or min(improve_passes, lns_rounds) < 0:
+    if (
+        min(variants, restarts) < 1
+        or tile_size < 50
+        or time_limit <= 0
+        or min(improve_passes, lns_rounds, polish_rounds) < 0
+    ):
         raise ValidationError(
-            "variants >= 1, tile_size >= 50, time_limit > 0, improve_passes >= 0 and "
-            "lns_rounds >= 0 are needed"
+            "variants >= 1, restarts >= 1, tile_size >= 50, time_limit > 0, and "
+            "improve_passes, lns_rounds and polish_rounds >= 0 are needed"
         )
     if target_lots is not None and (int(target_lots) < 1 or not 0 <= target_tolerance < 1):
         raise ValidationError("target_lots must be >= 1 and target_tolerance in [0, 1)")
@@ -1446,48 +1520,65 @@ def design(
 
     design_pool = pool.copy()
     fixed = centre_frame is not None
-    free_lots = _design_pool(
-        inst,
-        design_pool,
-        rng,
-        seed=seed,
-        fixed=fixed,
-        variants=variants,
-        tile_size=tile_size,
-        time_limit=time_limit,
-        count=count,
-        stats=stats,
-    )
-    if count is not None and not count[0] <= len(free_lots) <= count[1]:
-        raise InfeasibleRulesError(
-            f"target of about {target_lots} lots (allowed {count[0]}-{count[1]} new lots) cannot "
-            f"be met with these rules: {len(free_lots)} disjoint valid lots were found. Change "
-            "target_lots or its tolerance, or the bands."
-        )
-    lots.extend(free_lots)
     movable_pool = np.ones(inst.n, dtype=bool)
     movable_pool[np.flatnonzero(over)] = False
 
-    def improve() -> None:
+    def improve(plan_lots: list[_Lot]) -> None:
         _improve(
             inst,
-            [lot for lot in lots if lot.origin != "oversize"],
+            [lot for lot in plan_lots if lot.origin != "oversize"],
             fixed_units,
-            movable_pool & ~_members_of(lots, frozen_only=True, n=inst.n),
+            movable_pool & ~_members_of(plan_lots, frozen_only=True, n=inst.n),
             passes=improve_passes,
             fixed_centres=fixed,
         )
 
-    t_imp = time.perf_counter()
-    improve()
+    # Restarts: the LP dive's rounding and the tiles decide much of the final plan (measured
+    # on a 500-unit grid: 59,300 to 95,000 across seeds), so build several and keep the best.
+    t_imp = 0.0
+    best: tuple[float, list[_Lot], dict[str, Any]] | None = None
+    found_counts = []
+    for r in range(restarts):
+        run_stats: dict[str, Any] = {"tiles": []}
+        free_lots = _design_pool(
+            inst,
+            design_pool,
+            rng if r == 0 else np.random.default_rng([seed, r]),
+            seed=seed + r,
+            fixed=fixed,
+            variants=variants,
+            tile_size=tile_size,
+            time_limit=time_limit,
+            count=count,
+            stats=run_stats,
+        )
+        found_counts.append(len(free_lots))
+        if count is not None and not count[0] <= len(free_lots) <= count[1]:
+            continue
+        trial = [_copy_lot(lot, inst) for lot in lots] + free_lots
+        t_i = time.perf_counter()
+        improve(trial)
+        t_imp += time.perf_counter() - t_i
+        value = _plan_value(inst, trial)
+        if best is None or value < best[0] - 1e-9:
+            best = (value, trial, run_stats)
+    if best is None:
+        assert count is not None
+        raise InfeasibleRulesError(
+            f"target of about {target_lots} lots (allowed {count[0]}-{count[1]} new lots) cannot "
+            f"be met with these rules: {max(found_counts)} disjoint valid lots were found. "
+            "Change target_lots or its tolerance, or the bands."
+        )
+    lots = best[1]
+    stats.update(best[2])
+    stats["restarts"] = restarts
+
     t_lns = time.perf_counter()
+    stats["polish_windows"] = stats["polish_time_limited"] = 0
     if not fixed and count is None:
-        for exact, rounds, budget in ((False, lns_rounds, math.inf), (True, 10**6, polish_seconds)):
-            t_phase = time.perf_counter()
+        for exact, rounds in ((False, lns_rounds), (True, polish_rounds)):
+            tried: set[Any] = set()  # exact windows already solved without gain
             for _ in range(rounds):
-                spent = time.perf_counter() - t_phase
-                if spent >= budget:
-                    break
                 replaced = _reoptimise(
                     inst,
                     lots,
@@ -1497,19 +1588,41 @@ def design(
                     window=settings.LOT_POLISH_WINDOW if exact else settings.LOT_LNS_WINDOW,
                     variants=variants,
                     window_seconds=settings.LOT_POLISH_WINDOW_SECONDS if exact else 5.0,
-                    budget=budget - spent,
                     seed=seed,
+                    tried=tried if exact else None,
+                    stats=stats,
                 )
-                improve()
+                improve(lots)
                 if not replaced:
                     break
     stats["lns_seconds"] = time.perf_counter() - t_lns
-    stats["improve_seconds"] = time.perf_counter() - t_imp
+    stats["improve_seconds"] = t_imp
     plan = _finish(inst, lots, rules, reasons, stats, prefix=prefix, centre_frame=centre_frame)
     covered = plan.assignment["tier"].eq(1).to_numpy()
     plan.reasons.extend(_explain_uncovered(inst, np.ones(inst.n, bool) & ~over, covered))
     stats["seconds"] = time.perf_counter() - t0
     return plan
+
+
+def _copy_lot(lot: _Lot, inst: _Instance) -> _Lot:
+    return _Lot(
+        lot.members, lot.centre, inst, origin=lot.origin, label=lot.label, frozen=lot.frozen,
+        group=lot.group,
+    )  # fmt: skip
+
+
+def _plan_value(inst: _Instance, lots: list[_Lot]) -> float:
+    """The objective less its constant: travel - penalty x hours over the lots that pass."""
+    value = 0.0
+    for lot in lots:
+        if lot.origin == "oversize":
+            continue
+        members = np.fromiter(sorted(lot.members), dtype=np.int64)
+        if inst.breaches(inst.measure(members, lot.centre)):
+            continue
+        travel = float(inst.travel.minutes(lot.centre, members) @ inst.h[members])
+        value += travel - inst.penalty * lot.hours
+    return value
 
 
 def _members_of(lots: list[_Lot], *, frozen_only: bool, n: int) -> np.ndarray:

@@ -114,7 +114,24 @@ def _reference_postcodes(config: RunConfig, lookup: pd.DataFrame, districts: lis
 
 
 #: Rule keys a config's ``rules:`` may hold, beyond :class:`lotdesign.lots.LotRules` fields.
-RULE_OPTIONS: tuple[str, ...] = ("target_lots", "locked", "start_plan", "travel_matrix", "tier2")
+RULE_OPTIONS: tuple[str, ...] = (
+    "target_lots",
+    "locked",
+    "start_plan",
+    "travel_matrix",
+    "tier2",
+    "search",
+)
+
+#: Lot-engine search effort a config's ``rules.search`` may ask for (see settings).
+SEARCH_LEVELS: dict[str, dict[str, int]] = {
+    "standard": {
+        "variants": settings.RUN_LOT_VARIANTS,
+        "lns_rounds": settings.RUN_LOT_LNS_ROUNDS,
+        "restarts": settings.RUN_LOT_RESTARTS,
+    },
+    "thorough": dict(settings.RUN_LOT_THOROUGH),
+}
 
 #: Stages of a run, in order; ``run(until=...)`` stops after one.
 STAGES: tuple[str, ...] = ("units", "lots", "cost", "report")
@@ -146,6 +163,12 @@ def lot_rules(config: RunConfig):
             f"config key 'rules.tier2' must map rule names ({', '.join(sorted(names))}) to values."
         )
     options: dict[str, Any] = {}
+    search = given.pop("search", None) or "standard"
+    if search not in SEARCH_LEVELS:
+        raise ValidationError(
+            f"config key 'rules.search' is {search!r}; use one of: {', '.join(SEARCH_LEVELS)}."
+        )
+    options["search"] = SEARCH_LEVELS[search]
     if "target_lots" in given:
         options["target_lots"] = given.pop("target_lots")
     base = config.path.resolve().parent if config.path is not None else Path(".")
@@ -320,8 +343,7 @@ def _lots_stage(result: RunResult, progress: Progress, rules) -> None:
             locked=options.get("locked"),
             start=options.get("start_plan"),
             matrix=matrix,
-            variants=settings.RUN_LOT_VARIANTS,
-            lns_rounds=settings.RUN_LOT_LNS_ROUNDS,
+            **options["search"],
         )
     with progress.step("Tier 2 zones, Tier 3, the Tier 4 reserve and rule checks"):
         tier_plan = tiers.assign_tiers(

@@ -277,10 +277,17 @@ LOT_IMPROVE_PASSES: int = 4
 #: default: measured -0.3% to -2% objective for 2-3x the time.
 LOT_LNS_ROUNDS: int = 0
 LOT_LNS_WINDOW: int = 4
-#: Optional exact polishing (``design(polish_seconds=...)``): lots per window re-solved as a
-#: HiGHS p-median model, and seconds per window. Engine tuning, measured in the benchmark.
-LOT_POLISH_WINDOW: int = 3
-LOT_POLISH_WINDOW_SECONDS: float = 3.0
+#: Independent constructions per design, the best kept (``design(restarts=...)``). Engine
+#: tuning: 1 is the fast default; see RUN_LOT_RESTARTS for what ``lotdesign run`` uses.
+LOT_RESTARTS: int = 1
+#: Exact polishing (``design(polish_rounds=...)``): sweeps (0 = off), lots per window
+#: re-solved to optimality as a HiGHS p-median model, and a safety time limit per window
+#: (windows stop on HiGHS's work, so results are deterministic unless this bites; plan.stats
+#: counts it). Engine tuning, measured on the 500-unit benchmark grid: pairs of lots reach
+#: 59,141 in 83 s, triples 59,121 in 394 s with 2 windows stopped by the safety limit.
+LOT_POLISH_ROUNDS: int = 0
+LOT_POLISH_WINDOW: int = 2
+LOT_POLISH_WINDOW_SECONDS: float = 120.0
 #: A rule is amber (not red) in the checks table when the breach is within this share of the
 #: limit (e.g. 1,350 h against a 1,300 h ceiling). Project default for RAG reporting.
 CHECK_AMBER_MARGIN: float = 0.10
@@ -420,10 +427,25 @@ REPORT_MAX_CHART_BARS: int = 40
 
 # --- lotdesign run (pipeline.py) ---------------------------------------------------------------
 
-#: Growth orders and neighbourhood-search rounds ``lotdesign run`` asks of the lot engine. A
-#: council run has hundreds of units, where more search costs seconds and buys a closer plan:
-#: on the 500-unit benchmark grid 5 orders and 2 rounds take 7 s and come within 5.7% of the
-#: HiGHS bound (the engine's fast defaults: 0.5 s, 13.6%); on the demo county, ~1 s. Both stay
-#: deterministic for a seed. Project default, measured with benchmarks/bench_lots.py.
+#: The lot-engine search ``lotdesign run`` uses by default (config ``rules.search:
+#: standard``): growth orders, neighbourhood-search rounds and restarts. A council run has
+#: hundreds of units, where more search costs seconds and buys a closer plan. Measured with
+#: benchmarks/bench_lots.py: on the demo county 1.4 s and 1.9% above the proven relaxed
+#: optimum (one construction: 1.0 s, 2.4%; the engine's fast defaults: 0.1 s, 12.8%); on the
+#: 500-unit grid ~7-17 s and 6-11% above the HiGHS bound depending on the seed. Deterministic
+#: for a seed. Project default.
 RUN_LOT_VARIANTS: int = 5
 RUN_LOT_LNS_ROUNDS: int = 2
+RUN_LOT_RESTARTS: int = 3
+#: The thorough search (config ``rules.search: thorough``; the benchmark's "quality" row):
+#: 6 constructions over one tile, then exact polishing of touching lot pairs until none
+#: improves. Measured on the 500-unit grid: 210-290 s and 4.7-5.0% above the HiGHS bound
+#: (seeds 0-3). Minutes, not seconds; meant for a final design of up to ~1,000 units.
+#: Deterministic for a seed. Project default.
+RUN_LOT_THOROUGH: dict[str, int] = {
+    "variants": 5,
+    "restarts": 6,
+    "tile_size": 600,
+    "lns_rounds": 2,
+    "polish_rounds": 5,
+}

@@ -81,12 +81,17 @@ def test_not_yaml(tmp_path):
 
 
 def test_rules_are_checked_before_the_long_steps(tmp_path, base):
-    from lotdesign.pipeline import lot_rules
+    from lotdesign.pipeline import SEARCH_LEVELS, lot_rules
 
     base["rules"] = {"max_hours": 1500, "tier2": {"min_hours": 100}, "target_lots": 20}
     tier1, tier2, options = lot_rules(load_config(_write(tmp_path, base)))
     assert tier1.max_hours == 1500 and tier2.min_hours == 100
-    assert options == {"target_lots": 20}
+    assert options == {"target_lots": 20, "search": SEARCH_LEVELS["standard"]}
+    base["rules"] = {"search": "thorough"}
+    assert lot_rules(load_config(_write(tmp_path, base)))[2]["search"]["polish_rounds"] > 0
+    base["rules"] = {"search": "exhaustive"}
+    with pytest.raises(ValidationError, match=r"'rules.search' is 'exhaustive'; use one of"):
+        lot_rules(load_config(_write(tmp_path, base)))
     base["rules"] = {"max_hrs": 1500}
     with pytest.raises(ValidationError, match=r"'rules.max_hrs' is not a rule.*max_hours"):
         lot_rules(load_config(_write(tmp_path, base)))
