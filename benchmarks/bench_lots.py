@@ -220,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _ratio(x: float) -> str:
+    return f"{x:.0f}x" if x >= 10 else f"{x:.2g}x"
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
     """Markdown table of benchmark rows."""
     head = (
@@ -237,7 +241,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         breaking = f"{r['lots_breaking']} ({r['rule_breaches']})" if "lots" in r else ""
         speed = ""
         if "speedup_cpu" in r:
-            speed = f"{r['speedup_cpu']:.0f}x ({r['speedup_wall']:.0f}x)"
+            speed = f"{_ratio(r['speedup_cpu'])} ({_ratio(r['speedup_wall'])})"
         tool = r["tool"] + (f" [{r['status']}]" if "status" in r else "")
         lines.append(
             f"| {r['instance']} | {tool} | {r['seconds']:.1f} ({r['cpu_seconds']:.1f}) | {lots} | "

@@ -1566,8 +1566,8 @@ def design(
         assert count is not None
         raise InfeasibleRulesError(
             f"target of about {target_lots} lots (allowed {count[0]}-{count[1]} new lots) cannot "
-            f"be met with these rules: {max(found_counts)} disjoint valid lots were found. "
-            "Change target_lots or its tolerance, or the bands."
+            f"be met with these rules: {'/'.join(map(str, found_counts))} disjoint valid lots "
+            "were found. Change target_lots or its tolerance, or the bands."
         )
     lots = best[1]
     stats.update(best[2])

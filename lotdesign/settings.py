@@ -283,8 +283,10 @@ LOT_RESTARTS: int = 1
 #: Exact polishing (``design(polish_rounds=...)``): sweeps (0 = off), lots per window
 #: re-solved to optimality as a HiGHS p-median model, and a safety time limit per window
 #: (windows stop on HiGHS's work, so results are deterministic unless this bites; plan.stats
-#: counts it). Engine tuning, measured on the 500-unit benchmark grid: pairs of lots reach
-#: 59,141 in 83 s, triples 59,121 in 394 s with 2 windows stopped by the safety limit.
+#: counts it). A window of 2 is each lot with each lot it touches. Engine tuning, measured on
+#: the 500-unit benchmark grid (thorough search, seed 0): touching pairs 58,950 in 209 s;
+#: nearest pairs only 59,141 in 83 s; nearest triples 59,121 in 394 s with 2 windows stopped
+#: by the safety limit.
 LOT_POLISH_ROUNDS: int = 0
 LOT_POLISH_WINDOW: int = 2
 LOT_POLISH_WINDOW_SECONDS: float = 120.0
@@ -430,18 +432,19 @@ REPORT_MAX_CHART_BARS: int = 40
 #: The lot-engine search ``lotdesign run`` uses by default (config ``rules.search:
 #: standard``): growth orders, neighbourhood-search rounds and restarts. A council run has
 #: hundreds of units, where more search costs seconds and buys a closer plan. Measured with
-#: benchmarks/bench_lots.py: on the demo county 1.4 s and 1.9% above the proven relaxed
-#: optimum (one construction: 1.0 s, 2.4%; the engine's fast defaults: 0.1 s, 12.8%); on the
-#: 500-unit grid ~7-17 s and 6-11% above the HiGHS bound depending on the seed. Deterministic
-#: for a seed. Project default.
+#: benchmarks/bench_lots.py: on the demo county 1.0 s and 1.9% above the proven relaxed
+#: optimum (the engine's fast defaults: 0.1 s, 12.8%); on the 500-unit grid 6-10 s and
+#: 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the 2,000-unit
+#: grid 47 s and 5.4% below the fast defaults' objective. Deterministic for a seed. Project
+#: default.
 RUN_LOT_VARIANTS: int = 5
 RUN_LOT_LNS_ROUNDS: int = 2
 RUN_LOT_RESTARTS: int = 3
-#: The thorough search (config ``rules.search: thorough``; the benchmark's "quality" row):
-#: 6 constructions over one tile, then exact polishing of touching lot pairs until none
-#: improves. Measured on the 500-unit grid: 210-290 s and 4.7-5.0% above the HiGHS bound
-#: (seeds 0-3). Minutes, not seconds; meant for a final design of up to ~1,000 units.
-#: Deterministic for a seed. Project default.
+#: The thorough search (config ``rules.search: thorough``): 6 constructions over one tile,
+#: then exact polishing of touching lot pairs until none improves. Measured on the 500-unit
+#: grid: 153-289 s and 4.7-4.95% above the HiGHS bound over seeds 0-3; demo county 2.4 s and
+#: 0.9% above the proven relaxed optimum. Minutes, not seconds: meant for a final design of
+#: up to ~1,000 units (one tile). Deterministic for a seed. Project default.
 RUN_LOT_THOROUGH: dict[str, int] = {
     "variants": 5,
     "restarts": 6,
