@@ -284,9 +284,9 @@ LOT_RESTARTS: int = 1
 #: re-solved to optimality as a HiGHS p-median model, and a safety time limit per window
 #: (windows stop on HiGHS's work, so results are deterministic unless this bites; plan.stats
 #: counts it). A window of 2 is each lot with each lot it touches. Engine tuning, measured on
-#: the 500-unit benchmark grid (thorough search, seed 0): touching pairs 58,950 in 209 s;
-#: nearest pairs only 59,141 in 83 s; nearest triples 59,121 in 394 s with 2 windows stopped
-#: by the safety limit.
+#: the 500-unit benchmark grid (thorough search, seed 0): touching pairs 58,950 in 209 s,
+#: nearest pairs only 59,012 in 87 s; with 3 growth orders nearest triples 59,121 in 394 s,
+#: 2 windows stopped by the safety limit.
 LOT_POLISH_ROUNDS: int = 0
 LOT_POLISH_WINDOW: int = 2
 LOT_POLISH_WINDOW_SECONDS: float = 120.0
