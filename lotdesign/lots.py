@@ -1596,7 +1596,7 @@ def design(
                 if not replaced:
                     break
     stats["lns_seconds"] = time.perf_counter() - t_lns
-    stats["improve_seconds"] = t_imp
+    stats["improve_seconds"] = t_imp + stats["lns_seconds"]
     plan = _finish(inst, lots, rules, reasons, stats, prefix=prefix, centre_frame=centre_frame)
     covered = plan.assignment["tier"].eq(1).to_numpy()
     plan.reasons.extend(_explain_uncovered(inst, np.ones(inst.n, bool) & ~over, covered))
