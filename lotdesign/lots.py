@@ -1617,11 +1617,9 @@ def _plan_value(inst: _Instance, lots: list[_Lot]) -> float:
     for lot in lots:
         if lot.origin == "oversize":
             continue
-        members = np.fromiter(sorted(lot.members), dtype=np.int64)
-        if inst.breaches(inst.measure(members, lot.centre)):
-            continue
-        travel = float(inst.travel.minutes(lot.centre, members) @ inst.h[members])
-        value += travel - inst.penalty * lot.hours
+        m = inst.measure(np.fromiter(sorted(lot.members), dtype=np.int64), lot.centre)
+        if not inst.breaches(m):
+            value += m.travel - inst.penalty * m.hours
     return value
 
 
