@@ -1,18 +1,43 @@
 """Defaults for lotdesign, each named, typed and sourced.
 
 Every figure that comes from the domain lives here, with where it comes from, so that a user
-can see and change it in one place. Functions take these as keyword defaults; change them for
-a run by passing options (or config keys), not by editing this module.
+can see and change it in one place. Each setting is declared once, with its section, a short
+source citation and its audience:
+
+``domain``
+    figures from the domain a commissioner may change (lot bands, workforce, money, costs);
+``engine``
+    tuning of the lot-design engine's search;
+``output``
+    maps, report and disclosure control;
+``data``
+    data validation and coordinate systems.
+
+Settings are plain module attributes (``settings.LOT_MIN_HOURS`` is a float). Functions read
+them when they are called, so a run may change one first::
+
+    >>> from lotdesign import settings
+    >>> settings.get("LOT_MIN_HOURS"), settings.source("LOT_MIN_HOURS")
+    (700.0, "seed 003: '700 - 1300 current weekly hours'")
+    >>> table = settings.describe(audience="domain")  # name, value, section, source, audience
+
+:func:`describe` reads each value at call time, so a changed setting shows. Prefer passing an
+option (or config key) for one run to reassigning a setting. The synthetic demo county's knobs
+are apart, in :mod:`lotdesign.datasets.settings`.
 
 Sources
 -------
 seed 003
     West Sussex County Council, *Care and Support at Home Recommissioning Recommendations*,
     market engagement meeting, 7 August 2019 (``../shared/seeds/003_375859b7989866ad.txt``).
+seed 004
+    Case studies of home-care payment models (Wiltshire, Essex).
 WSCC MPS 2024
     West Sussex County Council market position statement 2024.
 HCA
     Homecare Association, *Minimum Price for Homecare* (2020-21 to 2025-26).
+UKHCA
+    United Kingdom Homecare Association costing model, 2020-21.
 Access Group
     *The Hidden Dynamics of Homecare* (2017-18 visit data, 148 million miles).
 Torbay FCoC 2022
@@ -21,265 +46,276 @@ Rural England
     Rural England, *State of Rural Services* (2018): rural councils paid ~13% more per hour.
 Skills for Care
     Adult social care workforce estimates, domiciliary care 2017/18 (quoted in seed 003).
+CMA merger guidelines
+    CC2/OFT1254, *Merger Assessment Guidelines* (2010).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
+
+from lotdesign._settings_table import SettingsTable, missing_attribute
+
+__all__ = ["AUDIENCES", "default", "describe", "get", "source"]
+
+#: Who a setting is for: ``describe(audience=...)`` takes one of these.
+AUDIENCES: dict[str, str] = {
+    "domain": "figures from the domain a commissioner may change",
+    "engine": "lot-engine tuning",
+    "output": "maps, report and disclosure control",
+    "data": "data validation and coordinate systems",
+}
+
+_TABLE = SettingsTable(__name__, AUDIENCES)
+
 # --- Data validation -------------------------------------------------------------------------
+_data = _TABLE.section("Data validation", audience="data")
 
 #: Weekly hours above which a package is implausible and rejected: two carers round the clock
 #: (2 x 24 x 7 = 336). A data-quality rule, not a domain figure.
-MAX_WEEKLY_HOURS: float = 336.0
+MAX_WEEKLY_HOURS: float = _data(
+    "MAX_WEEKLY_HOURS", 336.0, "project default: two carers round the clock, 2 x 24 x 7 h"
+)
 
 #: Analysis CRS: British National Grid (metres). Web maps convert to WGS84 only at the end.
-CRS_BNG: str = "EPSG:27700"
+CRS_BNG: str = _data("CRS_BNG", "EPSG:27700", "British National Grid (OS), metres")
 #: CRS of web maps.
-CRS_WGS84: str = "EPSG:4326"
+CRS_WGS84: str = _data("CRS_WGS84", "EPSG:4326", "WGS84 longitude/latitude, for web maps")
 
 #: Buffer (metres) around the concave hull of the postcodes in play, used as the study area
 #: when no boundary file is given. 1 km keeps edge units' cells from being cut tight.
-STUDY_AREA_BUFFER_M: float = 1000.0
+STUDY_AREA_BUFFER_M: float = _data(
+    "STUDY_AREA_BUFFER_M", 1000.0, "project default: keeps edge units' cells from a tight cut"
+)
 #: Concavity of that hull (shapely.concave_hull ratio: 0 hugs the points, 1 is the convex
 #: hull). 0.05 on the West Sussex postcodes gives 1,936 km² against the county's 1,991 km².
-STUDY_AREA_HULL_RATIO: float = 0.05
+STUDY_AREA_HULL_RATIO: float = _data(
+    "STUDY_AREA_HULL_RATIO",
+    0.05,
+    "project default: West Sussex postcodes' hull is 1,936 km² against 1,991 km²",
+)
 
 # --- Tier 1 lot rules (seed 003) -------------------------------------------------------------
+_tier1 = _TABLE.section("Tier 1 lot rules", audience="domain")
 
 #: Tier 1 lot volume band, weekly hours (seed 003: "700 - 1300 current weekly hours").
-LOT_MIN_HOURS: float = 700.0
-LOT_MAX_HOURS: float = 1300.0
+LOT_MIN_HOURS: float = _tier1("LOT_MIN_HOURS", 700.0, "seed 003: '700 - 1300 current weekly hours'")
+LOT_MAX_HOURS: float = _tier1(
+    "LOT_MAX_HOURS", 1300.0, "seed 003: '700 - 1300 current weekly hours'"
+)
 #: Tier 1 lot customer band (seed 003: "50 - 110 current customers").
-LOT_MIN_CUSTOMERS: int = 50
-LOT_MAX_CUSTOMERS: int = 110
+LOT_MIN_CUSTOMERS: int = _tier1("LOT_MIN_CUSTOMERS", 50, "seed 003: '50 - 110 current customers'")
+LOT_MAX_CUSTOMERS: int = _tier1("LOT_MAX_CUSTOMERS", 110, "seed 003: '50 - 110 current customers'")
 #: Largest distance (miles) from a lot's centre to any of its units. Seed 003's rural workshop
 #: gave optimum areas of "5-7 miles"; the upper figure is the hard limit.
-LOT_MAX_RADIUS_MILES: float = 7.0
+LOT_MAX_RADIUS_MILES: float = _tier1(
+    "LOT_MAX_RADIUS_MILES", 7.0, "seed 003 rural workshop: optimum areas of '5-7 miles'"
+)
 #: Largest drive time (minutes) from a lot's centre to any unit (seed 003: "15 minute travel
 #: time maximum").
-LOT_MAX_DRIVE_MINUTES: float = 15.0
+LOT_MAX_DRIVE_MINUTES: float = _tier1(
+    "LOT_MAX_DRIVE_MINUTES", 15.0, "seed 003: '15 minute travel time maximum'"
+)
+#: Whether a Tier 1 lot's units must be connected through shared edges. Project default: lots
+#: are tendered as areas on a map, and seed 003's providers asked for compact patches.
+LOT_CONTIGUOUS: bool = _tier1(
+    "LOT_CONTIGUOUS", True, "project default: lots are tendered as areas on a map (seed 003)"
+)
 #: Number of Tier 1 areas in the West Sussex design and their share of business (seed 003:
 #: "20 areas reflecting 85% of business"). Shown as a check, never forced.
-SEED_TIER1_AREAS: int = 20
-SEED_TIER1_SHARE: float = 0.85
+SEED_TIER1_AREAS: int = _tier1(
+    "SEED_TIER1_AREAS", 20, "seed 003: '20 areas reflecting 85% of business'"
+)
+SEED_TIER1_SHARE: float = _tier1(
+    "SEED_TIER1_SHARE", 0.85, "seed 003: '20 areas reflecting 85% of business'"
+)
 
 # --- Tier 2 rural zones (seed 003) -----------------------------------------------------------
+_tier2 = _TABLE.section("Tier 2 rural zones", audience="domain")
 
 #: Tier 2 starting volume (seed 003 rural workshop: "150-175 hours per week start").
-TIER2_MIN_HOURS: float = 150.0
+TIER2_MIN_HOURS: float = _tier2(
+    "TIER2_MIN_HOURS", 150.0, "seed 003 rural workshop: '150-175 hours per week start'"
+)
 #: Tier 2 zones grow to "750 hours - 1000+ hours" once established (seed 003); a zone is still
 #: Tier 2 up to the Tier 1 ceiling.
-TIER2_MAX_HOURS: float = 1300.0
+TIER2_MAX_HOURS: float = _tier2(
+    "TIER2_MAX_HOURS", 1300.0, "seed 003: '750 hours - 1000+ hours'; the Tier 1 ceiling"
+)
 #: Tier 2 customers at start (seed 003: "average 10 customers").
-TIER2_MIN_CUSTOMERS: int = 10
+TIER2_MIN_CUSTOMERS: int = _tier2(
+    "TIER2_MIN_CUSTOMERS", 10, "seed 003 rural workshop: 'average 10 customers'"
+)
+#: Tier 2 customer ceiling: as Tier 1 (seed 003 gives no separate Tier 2 ceiling).
+TIER2_MAX_CUSTOMERS: int = _tier2(
+    "TIER2_MAX_CUSTOMERS",
+    LOT_MAX_CUSTOMERS,
+    "as LOT_MAX_CUSTOMERS: seed 003 gives no separate Tier 2 ceiling",
+)
 #: Tier 2 zones may be wider than Tier 1 lots. 12 miles is this project's default (roughly
 #: the width of a rural district's market-town catchment); no seed figure exists.
-TIER2_MAX_RADIUS_MILES: float = 12.0
+TIER2_MAX_RADIUS_MILES: float = _tier2(
+    "TIER2_MAX_RADIUS_MILES", 12.0, "project default: a market town's catchment; no seed figure"
+)
 #: Tier 2 drive-time limit (minutes); a project default in proportion to the wider radius.
-TIER2_MAX_DRIVE_MINUTES: float = 25.0
+TIER2_MAX_DRIVE_MINUTES: float = _tier2(
+    "TIER2_MAX_DRIVE_MINUTES", 25.0, "project default: in proportion to the wider radius"
+)
+#: Tier 2 zones need not be contiguous: a rural zone may wrap round a town's Tier 1 lot
+#: (project default; the wider radius keeps zones compact).
+TIER2_CONTIGUOUS: bool = _tier2(
+    "TIER2_CONTIGUOUS", False, "project default: a rural zone may wrap round a town's lot"
+)
 #: Share of Tier 1-2 weekly hours sized for the Tier 4 reserve (DPS), to absorb hand-backs and
 #: surges. Project default: the workforce vacancy rate (10%, Skills for Care 2017/18) is the
 #: share of capacity a lead and secondary provider can be expected to fail to staff.
-TIER4_RESERVE_SHARE: float = 0.10
+TIER4_RESERVE_SHARE: float = _tier2(
+    "TIER4_RESERVE_SHARE", 0.10, "project default: the vacancy rate (Skills for Care 2017/18)"
+)
 
 # --- Travel ------------------------------------------------------------------------------------
+_travel = _TABLE.section("Travel", audience="domain")
 
 #: Road distance / straight-line distance. ~1.3 is the usual figure for British roads
 #: (e.g. DfT and academic circuity studies give 1.2-1.4); project default.
-ROAD_CIRCUITY: float = 1.3
+ROAD_CIRCUITY: float = _travel(
+    "ROAD_CIRCUITY", 1.3, "project default: DfT and academic circuity studies give 1.2-1.4"
+)
 #: Average door-to-door driving speeds (mph) by rurality class. Project defaults, in line
 #: with DfT average speeds on local A roads (~25 mph urban peak, ~35-40 mph rural).
-SPEED_MPH: dict[str, float] = {
-    "urban": 20.0,
-    "town_fringe": 28.0,
-    "village_dispersed": 35.0,
-}
-METRES_PER_MILE: float = 1609.344
+SPEED_MPH: dict[str, float] = _travel(
+    "SPEED_MPH",
+    {"urban": 20.0, "town_fringe": 28.0, "village_dispersed": 35.0},
+    "project default: in line with DfT average speeds on local A roads",
+)
+#: Metres in a statute mile.
+METRES_PER_MILE: float = _travel(
+    "METRES_PER_MILE", 1609.344, "international yard and pound (1959)", audience="data"
+)
 
 # --- Workforce (seed 003) --------------------------------------------------------------------
+_workforce = _TABLE.section("Workforce", audience="domain")
 
 #: Contact hours a week per care worker (seed 003: "30 hours per week (per worker)").
-HOURS_PER_CARE_WORKER: float = 30.0
+HOURS_PER_CARE_WORKER: float = _workforce(
+    "HOURS_PER_CARE_WORKER", 30.0, "seed 003: '30 hours per week (per worker)'"
+)
 #: Domiciliary care worker turnover and vacancy rates (Skills for Care 2017/18, seed 003).
-WORKFORCE_TURNOVER: float = 0.374
-WORKFORCE_VACANCY: float = 0.10
-WORKFORCE_ZERO_HOURS_SHARE: float = 0.61
+WORKFORCE_TURNOVER: float = _workforce(
+    "WORKFORCE_TURNOVER", 0.374, "Skills for Care 2017/18, quoted in seed 003"
+)
+WORKFORCE_VACANCY: float = _workforce(
+    "WORKFORCE_VACANCY", 0.10, "Skills for Care 2017/18, quoted in seed 003"
+)
+WORKFORCE_ZERO_HOURS_SHARE: float = _workforce(
+    "WORKFORCE_ZERO_HOURS_SHARE", 0.61, "Skills for Care 2017/18, quoted in seed 003"
+)
 
 # --- Money -------------------------------------------------------------------------------------
+_money = _TABLE.section("Money", audience="domain")
 
 #: Mean hourly rate paid by West Sussex, 2024 (WSCC MPS 2024).
-MEAN_HOURLY_RATE: float = 28.66
+MEAN_HOURLY_RATE: float = _money("MEAN_HOURLY_RATE", 28.66, "WSCC MPS 2024: mean hourly rate")
 #: Average weekly cost per customer, 2018/19 (seed 003).
-SEED_WEEKLY_COST_PER_CUSTOMER: float = 210.0
+SEED_WEEKLY_COST_PER_CUSTOMER: float = _money(
+    "SEED_WEEKLY_COST_PER_CUSTOMER", 210.0, "seed 003: average weekly cost per customer 2018/19"
+)
 #: Annual rate uplift (seed 003: "rates up >= 3% a year").
-RATE_UPLIFT: float = 0.03
+RATE_UPLIFT: float = _money("RATE_UPLIFT", 0.03, "seed 003: 'rates up >= 3% a year'")
 #: Annual demand growth: customers +14% between March 2017 and March 2019 (seed 003), i.e.
 #: 1.14 ** 0.5 - 1 ~ 6.8% a year.
-DEMAND_GROWTH: float = 1.14**0.5 - 1.0
-#: Rural councils paid ~13% more per hour than urban ones (Rural England 2018).
-RURAL_PREMIUM: float = 0.13
-
-# --- Demo county (WSCC MPS 2024) -------------------------------------------------------------
-
-#: West Sussex districts: Adur, Arun, Chichester, Crawley, Horsham, Mid Sussex, Worthing.
-DEMO_DISTRICTS: tuple[str, ...] = (
-    "E07000223",
-    "E07000224",
-    "E07000225",
-    "E07000226",
-    "E07000227",
-    "E07000228",
-    "E07000229",
+DEMAND_GROWTH: float = _money(
+    "DEMAND_GROWTH", 1.14**0.5 - 1.0, "seed 003: customers +14% March 2017 - March 2019"
 )
-DEMO_CUSTOMERS: int = 2400
-DEMO_MEAN_WEEKLY_HOURS: float = 12.6
-DEMO_PROVIDERS: int = 95
-DEMO_GP_PRACTICES: int = 80
-DEMO_SEED: int = 2024
+#: Rural councils paid ~13% more per hour than urban ones (Rural England 2018).
+RURAL_PREMIUM: float = _money(
+    "RURAL_PREMIUM", 0.13, "Rural England 2018: rural councils paid ~13% more per hour"
+)
 
 # --- Disclosure control ------------------------------------------------------------------------
+_disclosure = _TABLE.section("Disclosure control", audience="output")
 
 #: Counts of people from 1 to this number are suppressed in anything shared (maps, reports,
 #: member tables). 7 follows common NHS/ONS small-number practice ("1-7 suppressed").
-SUPPRESS_MAX_COUNT: int = 7
-
-# --- Demo generator (lotdesign/demo.py) ------------------------------------------------------
-# Shape of the synthetic demo county. The headline figures (customers, mean hours, rate,
-# providers, practices) are the WSCC MPS 2024 ones above; the knobs below are project defaults
-# chosen so the demo looks like a real extract, not sourced figures.
-
-#: Settlements are found by DBSCAN on postcode points: postcodes within this many metres of
-#: each other chain into one settlement (urban postcodes lie ~50-150 m apart; 200 m joins a
-#: town's streets without bridging the fields between villages).
-DEMO_SETTLEMENT_EPS_M: float = 200.0
-#: Fewest postcodes (DBSCAN min_samples) around a core point of a settlement; fewer is a hamlet.
-DEMO_SETTLEMENT_MIN_POSTCODES: int = 8
-#: A settlement with at least this many postcodes (~5,000 people at ~35 a postcode) is a town.
-DEMO_TOWN_MIN_POSTCODES: int = 150
-#: Relative chance that a customer lives at a postcode, by settlement class. Rural postcodes
-#: hold fewer addresses but older people; dispersed ones are still less likely per postcode.
-DEMO_PLACEMENT_WEIGHTS: dict[str, float] = {"town": 1.0, "village": 1.0, "dispersed": 0.75}
-#: Share of RURAL_PREMIUM added to hourly rates, by settlement class (Rural England's ~13%
-#: applies in full to dispersed areas, half to villages).
-DEMO_RURAL_PREMIUM_SHARE: dict[str, float] = {"town": 0.0, "village": 0.5, "dispersed": 1.0}
-#: Package hours are lognormal with this shape (sigma of log hours); with a mean of 12.6 it
-#: gives a median near 9 h, in line with daily 30-60 minute visits (Torbay FCoC 2022 mix).
-DEMO_HOURS_SIGMA: float = 0.85
-#: Cap on ordinary packages (weekly hours); only the planted very large packages exceed it.
-DEMO_ORDINARY_MAX_HOURS: float = 70.0
-#: Number (inclusive range) and weekly hours (range) of very large packages, e.g. live-in or
-#: double-handed round-the-clock care.
-DEMO_LARGE_PACKAGES: tuple[int, int] = (3, 8)
-DEMO_LARGE_PACKAGE_HOURS: tuple[float, float] = (80.0, 250.0)
-#: Share of packages sized as daily care in 15-minute steps (multiples of 1.75 h a week); the
-#: rest are in quarter hours.
-DEMO_DAILY_STEP_SHARE: float = 0.5
-#: Share of customers with a second service line (another provider or a domestic/sitting line).
-DEMO_SECOND_LINE_SHARE: float = 0.10
-#: Share of extract lines that ended before the analysis date, and that start after it.
-DEMO_ENDED_SHARE: float = 0.08
-DEMO_FUTURE_SHARE: float = 0.01
-#: Share of live lines with a planned end date after the analysis date.
-DEMO_PLANNED_END_SHARE: float = 0.03
-#: Years of start dates before the analysis date, and mean time since a live package started.
-DEMO_HISTORY_YEARS: float = 6.0
-DEMO_MEAN_PACKAGE_AGE_YEARS: float = 2.0
-#: Providers: spread (sigma of log) of market size, how many work county-wide, the median and
-#: range of the others' patch radius (km), how fast their pick-up of customers falls with
-#: distance from the office (km), the spread of their rates, and the fewest customers each has.
-DEMO_PROVIDER_SIZE_SIGMA: float = 0.8
-DEMO_COUNTY_WIDE_PROVIDERS: int = 6
-DEMO_PATCH_MEDIAN_KM: float = 12.0
-DEMO_PATCH_RANGE_KM: tuple[float, float] = (5.0, 35.0)
-DEMO_PROVIDER_DECAY_KM: float = 15.0
-DEMO_PROVIDER_RATE_SD: float = 0.05
-DEMO_PROVIDER_MIN_CUSTOMERS: int = 2
-#: Per-line rate noise (sigma, as a share of the rate): spot purchases at odd prices.
-DEMO_LINE_RATE_SD: float = 0.02
-#: GP practices beyond the open ones: closed practices (status C) and non-GP prescribing
-#: settings (out-of-hours, walk-in) that an epraccur file also lists.
-DEMO_GP_CLOSED: int = 3
-DEMO_GP_NON_GP: int = 2
-#: Share of customers recorded with a closed practice's code, and with an unknown one (half
-#: blank, half V81999, the NHS code for "GP practice not known").
-DEMO_GP_CLOSED_SHARE: float = 0.01
-DEMO_GP_UNKNOWN_SHARE: float = 0.01
-#: Synthetic GP practice codes are this prefix + 3 digits ("SYN001"). Real ODS practice codes
-#: are one letter + five digits, so these can never clash with one.
-DEMO_GP_CODE_PREFIX: str = "SYN"
-#: epraccur national grouping, high-level health geography and commissioner written for the
-#: synthetic practices (NHS England South East, Sussex ICB, West Sussex sub-ICB, as in ODS).
-DEMO_EPRACCUR_GEOGRAPHY: tuple[str, str, str] = ("Y59", "QNX", "70F")
-#: Share of extract rows planted as rejects (each with exactly one fault), and of clean rows
-#: with formatting variants the reader must accept.
-DEMO_REJECTED_SHARE: float = 0.025
-DEMO_VARIANT_SHARE: float = 0.03
-#: Share of clean rows whose dates are text rather than Excel dates, by style ("uk" is
-#: day-first 03/04/2024, "iso" is 2024-04-03): both occur in councils' exports.
-DEMO_DATE_TEXT_SHARE: dict[str, float] = {"uk": 0.05, "iso": 0.03}
-#: Share of clean lines with a blank weekly cost (e.g. costs not yet loaded); accepted.
-DEMO_BLANK_COST_SHARE: float = 0.005
+SUPPRESS_MAX_COUNT: int = _disclosure(
+    "SUPPRESS_MAX_COUNT", 7, "NHS/ONS small-number practice: '1-7 suppressed'"
+)
 
 # --- Maps (lotdesign.maps) ---------------------------------------------------------------------
+_maps = _TABLE.section("Maps", audience="output")
 
 #: Tolerance (metres) for ``shapely.coverage_simplify`` on lot and unit polygons before they go
 #: into a web map. Project default: 25 m is under a screen pixel at county zoom (~60 m/px on a
 #: 1200 px-wide map of West Sussex) and keeps a county map to a few hundred kilobytes.
-MAP_SIMPLIFY_TOLERANCE_M: float = 25.0
+MAP_SIMPLIFY_TOLERANCE_M: float = _maps(
+    "MAP_SIMPLIFY_TOLERANCE_M", 25.0, "project default: under a screen pixel at county zoom"
+)
 #: Grid (degrees) that web-map coordinates are rounded to: 1e-5 degrees is about 1 m in
 #: England, far finer than any boundary we draw, and halves the size of the embedded GeoJSON.
-MAP_COORDINATE_PRECISION_DEG: float = 1e-5
+MAP_COORDINATE_PRECISION_DEG: float = _maps(
+    "MAP_COORDINATE_PRECISION_DEG", 1e-5, "project default: about 1 m in England"
+)
 #: Largest offline map file (bytes) saved without a warning. Maps go to members by email;
 #: 5 MB keeps them well inside common council attachment limits (10 MB and up).
-MAP_MAX_BYTES: int = 5_000_000
+MAP_MAX_BYTES: int = _maps(
+    "MAP_MAX_BYTES", 5_000_000, "project default: inside council email limits (10 MB and up)"
+)
 
-# --- Lot-design engine, tiers and checks (lots.py, tiers.py, checks.py) -----------------------
+# --- Lot-design engine (lotdesign.lots) --------------------------------------------------------
+_engine = _TABLE.section("Lot-design engine", audience="engine")
 
-#: Whether a Tier 1 lot's units must be connected through shared edges. Project default: lots
-#: are tendered as areas on a map, and seed 003's providers asked for compact patches.
-LOT_CONTIGUOUS: bool = True
-#: Tier 2 customer ceiling: as Tier 1 (seed 003 gives no separate Tier 2 ceiling).
-TIER2_MAX_CUSTOMERS: int = LOT_MAX_CUSTOMERS
-#: Tier 2 zones need not be contiguous: a rural zone may wrap round a town's Tier 1 lot
-#: (project default; the wider radius keeps zones compact).
-TIER2_CONTIGUOUS: bool = False
 #: Penalty per uncovered weekly hour, as a multiple of the drive limit (minutes). Any covered
 #: hour costs at most the drive limit, so with a factor above 1 the engine covers hours first
 #: and cuts travel second; 4 makes coverage dominate even when covering forces longer trips.
-LOT_UNCOVERED_PENALTY_FACTOR: float = 4.0
+LOT_UNCOVERED_PENALTY_FACTOR: float = _engine(
+    "LOT_UNCOVERED_PENALTY_FACTOR", 4.0, "project default: coverage dominates travel"
+)
 #: Relative lot-count tolerance for a target ("about 20 lots" allows 18-22). Project default.
-LOT_TARGET_TOLERANCE: float = 0.1
+LOT_TARGET_TOLERANCE: float = _engine(
+    "LOT_TARGET_TOLERANCE", 0.1, "project default: 'about 20 lots' allows 18-22"
+)
 #: Growth orders tried per candidate centre (nearest-first plus jittered, directional ones).
 #: Engine tuning (benchmarks/bench_lots.py): 3 costs ~1.6x the time of 2 for an objective
 #: within run-to-run noise (+-3%) on 500 and 2,000-unit grids.
-LOT_GROWTH_VARIANTS: int = 2
+LOT_GROWTH_VARIANTS: int = _engine(
+    "LOT_GROWTH_VARIANTS", 2, "engine tuning: benchmarks/bench_lots.py (3 costs 1.6x, no gain)"
+)
 #: How elongated directional growth orders are (0 = round lots). Engine tuning.
-LOT_GROWTH_STRETCH: float = 0.6
+LOT_GROWTH_STRETCH: float = _engine("LOT_GROWTH_STRETCH", 0.6, "engine tuning")
 #: Points of the hours band (fractions from floor to ceiling) at which grown lots are kept as
 #: candidates, besides the smallest and largest valid ones. Engine tuning.
-LOT_SNAPSHOT_FRACTIONS: tuple[float, ...] = (0.1, 0.25, 0.5)
+LOT_SNAPSHOT_FRACTIONS: tuple[float, ...] = _engine(
+    "LOT_SNAPSHOT_FRACTIONS", (0.1, 0.25, 0.5), "engine tuning"
+)
 #: Members nearest a lot's hours-weighted centroid tried as its centre. Engine tuning.
-LOT_CENTRE_SHORTLIST: int = 4
+LOT_CENTRE_SHORTLIST: int = _engine("LOT_CENTRE_SHORTLIST", 4, "engine tuning")
 #: Nearest units whose lots a unit may move to in improvement, when contiguity is off.
-LOT_MOVE_NEIGHBOURS: int = 12
+LOT_MOVE_NEIGHBOURS: int = _engine("LOT_MOVE_NEIGHBOURS", 12, "engine tuning")
 #: Units per spatial tile: each tile is one HiGHS LP dive. The set-packing LP grows
 #: super-linearly (measured: 1.4 s at 500 units, 64 s at 1,500), and small tiles with a seam
 #: pass cover as much in a fraction of the time (2,000 units: 2.5 s at 200, 20 s at 800).
-LOT_TILE_SIZE: int = 200
+LOT_TILE_SIZE: int = _engine(
+    "LOT_TILE_SIZE", 200, "engine tuning: 2,000 units take 2.5 s at 200, 20 s at 800"
+)
 #: Most LP solves in one tile's dive before a greedy pass completes it. Engine tuning:
 #: later rounds fix few lots, and boundary moves recover what the greedy leaves.
-LOT_DIVE_ROUNDS: int = 1000
+LOT_DIVE_ROUNDS: int = _engine("LOT_DIVE_ROUNDS", 1000, "engine tuning")
 #: Seconds the HiGHS LP dive may spend in one tile before a greedy pass completes it.
-LOT_MIP_TIME_LIMIT: float = 20.0
+LOT_MIP_TIME_LIMIT: float = _engine("LOT_MIP_TIME_LIMIT", 20.0, "engine tuning")
 #: Passes of boundary moves after selection.
-LOT_IMPROVE_PASSES: int = 4
+LOT_IMPROVE_PASSES: int = _engine("LOT_IMPROVE_PASSES", 4, "engine tuning")
 #: Sweeps of large-neighbourhood search after selection, and lots per window (a lot and its
 #: nearest neighbours, re-solved together by fresh candidates and the LP dive). Off by
 #: default: measured -0.3% to -2% objective for 2-3x the time.
-LOT_LNS_ROUNDS: int = 0
-LOT_LNS_WINDOW: int = 4
+LOT_LNS_ROUNDS: int = _engine(
+    "LOT_LNS_ROUNDS", 0, "engine tuning: off; -0.3% to -2% objective for 2-3x the time"
+)
+LOT_LNS_WINDOW: int = _engine("LOT_LNS_WINDOW", 4, "engine tuning")
 #: Independent constructions per design, the best kept (``design(restarts=...)``). Engine
 #: tuning: 1 is the fast default; see RUN_LOT_RESTARTS for what ``lotdesign run`` uses.
-LOT_RESTARTS: int = 1
+LOT_RESTARTS: int = _engine("LOT_RESTARTS", 1, "engine tuning: the fast default")
 #: Exact polishing (``design(polish_rounds=...)``): sweeps (0 = off), lots per window
 #: re-solved to optimality as a HiGHS p-median model, and a safety time limit per window
 #: (windows stop on HiGHS's work, so results are deterministic unless this bites; plan.stats
@@ -287,147 +323,231 @@ LOT_RESTARTS: int = 1
 #: the 500-unit benchmark grid (thorough search, seed 0): touching pairs 58,950 in 209 s,
 #: nearest pairs only 59,012 in 87 s; with 3 growth orders nearest triples 59,121 in 394 s,
 #: 2 windows stopped by the safety limit.
-LOT_POLISH_ROUNDS: int = 0
-LOT_POLISH_WINDOW: int = 2
-LOT_POLISH_WINDOW_SECONDS: float = 120.0
+LOT_POLISH_ROUNDS: int = _engine("LOT_POLISH_ROUNDS", 0, "engine tuning: off by default")
+LOT_POLISH_WINDOW: int = _engine(
+    "LOT_POLISH_WINDOW", 2, "engine tuning: touching pairs, 500-unit benchmark grid"
+)
+LOT_POLISH_WINDOW_SECONDS: float = _engine(
+    "LOT_POLISH_WINDOW_SECONDS", 120.0, "engine tuning: a safety limit, rarely reached"
+)
+
+# --- Lot checks (lotdesign.checks) -------------------------------------------------------------
+_checks = _TABLE.section("Lot checks", audience="output")
+
 #: A rule is amber (not red) in the checks table when the breach is within this share of the
 #: limit (e.g. 1,350 h against a 1,300 h ceiling). Project default for RAG reporting.
-CHECK_AMBER_MARGIN: float = 0.10
+CHECK_AMBER_MARGIN: float = _checks("CHECK_AMBER_MARGIN", 0.10, "project default for RAG reporting")
 
-# --- Cost model (lotdesign/cost.py) -------------------------------------------------------------
+# --- Cost model (lotdesign.cost) ---------------------------------------------------------------
 # Price per contact hour, built up as the Homecare Association (HCA) minimum price is. The
 # on-cost, business and surplus rates below are derived from HCA's 2020-21 line items
 # (pay 8.72, travel time 1.70, NI & pension 1.14, other on-costs 1.97, mileage 1.36, running
 # the business 5.20, surplus 0.60 = 20.69), so that the build-up reproduces them within 1p;
 # tests/test_cost.py checks it.
+_cost = _TABLE.section("Cost model", audience="domain")
 
 #: National Living Wage, April 2020 - March 2021 (age 25+): HCA 2020-21's careworker pay line.
-NLW_2020_21: float = 8.72
+NLW_2020_21: float = _cost("NLW_2020_21", 8.72, "GOV.UK NLW April 2020; HCA 2020-21 pay line")
 #: National Living Wage by financial year (GOV.UK NMW/NLW rates), used to show HCA's later
 #: minimum prices next to the model's. April 2023 £10.42, April 2024 £11.44, April 2025 £12.21.
-NLW_BY_YEAR: dict[str, float] = {
-    "2020-21": 8.72,
-    "2023-24": 10.42,
-    "2024-25": 11.44,
-    "2025-26": 12.21,
-}
+NLW_BY_YEAR: dict[str, float] = _cost(
+    "NLW_BY_YEAR",
+    {"2020-21": 8.72, "2023-24": 10.42, "2024-25": 11.44, "2025-26": 12.21},
+    "GOV.UK NMW/NLW rates",
+)
 #: HCA minimum price per contact hour by year (HCA, 2020-21 to 2025-26): reference points.
-HCA_MINIMUM_PRICE: dict[str, float] = {
-    "2020-21": 20.69,
-    "2023-24": 25.95,
-    "2024-25": 28.53,
-    "2025-26": 32.14,
-}
+HCA_MINIMUM_PRICE: dict[str, float] = _cost(
+    "HCA_MINIMUM_PRICE",
+    {"2020-21": 20.69, "2023-24": 25.95, "2024-25": 28.53, "2025-26": 32.14},
+    "HCA Minimum Price 2020-21 to 2025-26",
+)
 #: Default care-worker wage (£/h): NLW 2024-25, the year of the WSCC 2024 rate (£28.66 mean).
-CARE_WORKER_WAGE: float = 11.44
+CARE_WORKER_WAGE: float = _cost(
+    "CARE_WORKER_WAGE", 11.44, "GOV.UK NLW 2024-25, the year of the WSCC MPS 2024 rate"
+)
 #: Paid travel time as a share of contact time: HCA 2020-21 travel line / pay line
 #: (1.70 / 8.72 = 19.5%), i.e. 11.7 minutes per contact hour.
-HCA_TRAVEL_SHARE: float = 0.195
+HCA_TRAVEL_SHARE: float = _cost(
+    "HCA_TRAVEL_SHARE", 0.195, "HCA Minimum Price 2020-21: travel 1.70 / pay 8.72"
+)
 #: Statutory holiday (5.6 weeks) as a share of pay for weeks worked: 5.6 / 46.4 = 12.07%
 #: (UKHCA costing model's upper figure).
-HOLIDAY_PAY_RATE: float = 0.1207
+HOLIDAY_PAY_RATE: float = _cost(
+    "HOLIDAY_PAY_RATE", 0.1207, "statutory 5.6 weeks: 5.6 / 46.4 (UKHCA costing model)"
+)
 #: Sick pay as a share of gross pay: 2.9% (UKHCA 2020-21, from ONS sickness-absence data).
-SICK_PAY_RATE: float = 0.029
+SICK_PAY_RATE: float = _cost("SICK_PAY_RATE", 0.029, "UKHCA 2020-21, from ONS sickness absence")
 #: Training and supervision time as a share of gross pay. 3.92% is what closes HCA 2020-21's
 #: "other on-costs" line (£1.97) after holiday and sick pay; UKHCA's model suggests 1.5-3%
 #: for training alone, the rest being supervision and induction time.
-TRAINING_RATE: float = 0.0392
+TRAINING_RATE: float = _cost(
+    "TRAINING_RATE", 0.0392, "HCA Minimum Price 2020-21: closes 'other on-costs' (1.97)"
+)
 #: Employer National Insurance, effective rate on a part-time care worker's pay after the
 #: secondary threshold (13.8% above £169/week in 2020-21 bites on only part of the pay).
 #: 6.2% + the 3% pension below closes HCA 2020-21's "NI & pension" line (£1.14).
-EMPLOYER_NI_RATE: float = 0.062
+EMPLOYER_NI_RATE: float = _cost(
+    "EMPLOYER_NI_RATE", 0.062, "HCA Minimum Price 2020-21: closes 'NI & pension' (1.14)"
+)
 #: Employer auto-enrolment pension contribution (3% minimum since April 2019).
-EMPLOYER_PENSION_RATE: float = 0.03
+EMPLOYER_PENSION_RATE: float = _cost(
+    "EMPLOYER_PENSION_RATE", 0.03, "auto-enrolment employer minimum since April 2019"
+)
 #: Mileage paid to care workers (£/mile): HMRC approved mileage allowance, 45p.
-MILEAGE_RATE: float = 0.45
+MILEAGE_RATE: float = _cost("MILEAGE_RATE", 0.45, "HMRC approved mileage allowance")
 #: Miles driven per contact hour implied by HCA 2020-21's mileage line: 1.36 / 0.45 = 3.02.
-HCA_MILES_PER_CONTACT_HOUR: float = 3.02
+HCA_MILES_PER_CONTACT_HOUR: float = _cost(
+    "HCA_MILES_PER_CONTACT_HOUR", 3.02, "HCA Minimum Price 2020-21: mileage 1.36 / 0.45"
+)
 #: Running the business as a share of total cost before surplus: HCA 2020-21
 #: 5.20 / (20.69 - 0.60) = 25.88% (the "running the business ~25% of price" ratio).
-BUSINESS_COST_SHARE: float = 0.2588
+BUSINESS_COST_SHARE: float = _cost(
+    "BUSINESS_COST_SHARE", 0.2588, "HCA Minimum Price 2020-21: 5.20 / (20.69 - 0.60)"
+)
 #: Surplus (profit) as a share of total cost: HCA 2020-21 0.60 / 20.09 = 3%.
-SURPLUS_RATE: float = 0.03
+SURPLUS_RATE: float = _cost("SURPLUS_RATE", 0.03, "HCA Minimum Price 2020-21: 0.60 / 20.09")
 #: Visit-length mix, visits a week by length in minutes (Torbay FCoC 2022 median; mean 35 min).
-VISIT_LENGTH_MIX: dict[int, float] = {15: 18.0, 30: 835.0, 45: 209.0, 60: 97.0}
+VISIT_LENGTH_MIX: dict[int, float] = _cost(
+    "VISIT_LENGTH_MIX",
+    {15: 18.0, 30: 835.0, 45: 209.0, 60: 97.0},
+    "Torbay FCoC 2022: median visits a week by length",
+)
 
-# Travel model: a round's length ~ k * sqrt(n * A) (Beardwood-Halton-Hammersley 1959).
+# --- Cost model: travel ------------------------------------------------------------------------
+# A round's length ~ k * sqrt(n * A) (Beardwood-Halton-Hammersley 1959).
+_cost_travel = _TABLE.section("Cost model: travel", audience="domain")
 
 #: BHH constant for uniform random points in a square (Applegate et al. 2011 estimate).
-BHH_CONSTANT: float = 0.7124
+BHH_CONSTANT: float = _cost_travel("BHH_CONSTANT", 0.7124, "Applegate et al. 2011 estimate")
 #: Visits in one care worker's round (a morning run of ~3.5 hours of ~35-minute calls). Travel
 #: from home to the first call is usually unpaid, so a round pays (c - 1) / c legs per visit.
-VISITS_PER_ROUND: int = 6
+VISITS_PER_ROUND: int = _cost_travel(
+    "VISITS_PER_ROUND", 6, "project default: a ~3.5 h morning run of ~35-minute calls"
+)
 #: Call slots a day (morning, lunch, tea, bed). A round only serves the customers who need a
 #: call in its slot, so rounds see a provider's customers thinned by visits-a-day / slots.
-CALL_SLOTS_PER_DAY: int = 4
+CALL_SLOTS_PER_DAY: int = _cost_travel(
+    "CALL_SLOTS_PER_DAY", 4, "project default: morning, lunch, tea, bed"
+)
 #: Real rounds against optimal ones: time windows, continuity of carer, double-handed calls and
 #: rotas built a week ahead make them longer than the shortest tours the BHH formula gives.
 #: Calibrated: 1.67 makes the model give 3.06 miles per visit (Access Group 2017-18) for a
-#: typical spot-market provider (the two TYPICAL_* settings below, town/fringe speeds),
+#: typical spot-market provider (the TYPICAL_* settings below, town/fringe speeds),
 #: where paid travel is then 18.7% of contact time (HCA 2020-21: 19.5%). Shortest tours
 #: alone (factor 1) give 1.83 miles. A calibration to the published averages, not a measured
 #: figure: change it when a council's own rota data show its real miles per visit.
-ROUND_SCHEDULING_FACTOR: float = 1.67
+ROUND_SCHEDULING_FACTOR: float = _cost_travel(
+    "ROUND_SCHEDULING_FACTOR", 1.67, "calibrated to Access Group 2017-18: 3.06 miles a visit"
+)
 #: Published averages the calibration aims at.
-ACCESS_GROUP_MILES_PER_VISIT: float = 3.06
+ACCESS_GROUP_MILES_PER_VISIT: float = _cost_travel(
+    "ACCESS_GROUP_MILES_PER_VISIT", 3.06, "Access Group 2017-18: miles per visit"
+)
 #: A typical provider in a shire county: 2,400 customers / 95 providers (WSCC MPS 2024) ...
-TYPICAL_PROVIDER_CUSTOMERS: float = 2400 / 95
-#: ... spread over a district: West Sussex's 1,991 km2 / 7 districts (ONS SAM 2023).
-TYPICAL_PROVIDER_AREA_KM2: float = 1991 / 7
+TYPICAL_PROVIDER_CUSTOMERS: float = _cost_travel(
+    "TYPICAL_PROVIDER_CUSTOMERS", 2400 / 95, "WSCC MPS 2024: 2,400 customers / 95 providers"
+)
+#: ... spread over a district: West Sussex's 1,991 km2 / 7 districts (ONS SAM 2023) ...
+TYPICAL_PROVIDER_AREA_KM2: float = _cost_travel(
+    "TYPICAL_PROVIDER_AREA_KM2", 1991 / 7, "ONS SAM 2023: West Sussex 1,991 km² / 7 districts"
+)
+#: ... each customer with the mean package, in weekly hours (WSCC MPS 2024).
+TYPICAL_HOURS_PER_CUSTOMER: float = _cost_travel(
+    "TYPICAL_HOURS_PER_CUSTOMER", 12.6, "WSCC MPS 2024: mean weekly hours per customer"
+)
 
-# Scenarios.
+# --- Cost model: scenarios ---------------------------------------------------------------------
+_scenarios = _TABLE.section("Cost model: scenarios", audience="domain")
 
 #: Share of a Tier 1 lot held by the lead provider; the secondary holds the rest. Project
 #: default: seed 003 gives a lead and a secondary per lot, not the split.
-LEAD_PROVIDER_SHARE: float = 0.7
+LEAD_PROVIDER_SHARE: float = _scenarios(
+    "LEAD_PROVIDER_SHARE", 0.7, "project default: seed 003 names a lead and a secondary"
+)
 #: Share held by the one provider of a Tier 2 rural zone (seed 003: "one or a small number
 #: of providers").
-TIER2_LEAD_SHARE: float = 1.0
+TIER2_LEAD_SHARE: float = _scenarios(
+    "TIER2_LEAD_SHARE", 1.0, "seed 003: 'one or a small number of providers'"
+)
 #: Tiers whose price carries RURAL_PREMIUM in the proposed scenario.
-RURAL_PREMIUM_TIERS: tuple[int, ...] = (2,)
+RURAL_PREMIUM_TIERS: tuple[int, ...] = _scenarios(
+    "RURAL_PREMIUM_TIERS", (2,), "project default: the rural zones (Tier 2)"
+)
 #: Hourly rate for a package line with neither cost nor rate: the WSCC 2024 mean.
-DEFAULT_HOURLY_RATE: float = MEAN_HOURLY_RATE
+DEFAULT_HOURLY_RATE: float = _scenarios(
+    "DEFAULT_HOURLY_RATE", MEAN_HOURLY_RATE, "WSCC MPS 2024: mean hourly rate"
+)
 #: Years projected, and weeks in a year for annual figures.
-PROJECTION_YEARS: int = 5
-WEEKS_PER_YEAR: float = 52.14
+PROJECTION_YEARS: int = _scenarios("PROJECTION_YEARS", 5, "project default: a contract term")
+WEEKS_PER_YEAR: float = _scenarios("WEEKS_PER_YEAR", 52.14, "365.25 / 7 days, rounded")
 #: One-at-a-time sensitivity: each parameter is moved down and up by this share.
-TORNADO_SWING: float = 0.2
+TORNADO_SWING: float = _scenarios("TORNADO_SWING", 0.2, "project default: +-20% each")
 
-# Payment models (seed 004 case studies; rates are project defaults, to be set locally).
+# --- Cost model: payment models ----------------------------------------------------------------
+# Seed 004 case studies; rates are project defaults, to be set locally.
+_payment = _TABLE.section("Cost model: payment models", audience="domain")
 
 #: Block contracts: guaranteed hours bought at a discount for the volume guarantee, paid for
 #: whether used or not. 5% discount and 92% utilisation are project defaults.
-BLOCK_DISCOUNT: float = 0.05
-BLOCK_UTILISATION: float = 0.92
+BLOCK_DISCOUNT: float = _payment(
+    "BLOCK_DISCOUNT", 0.05, "project default: to be set locally (seed 004 block contracts)"
+)
+BLOCK_UTILISATION: float = _payment(
+    "BLOCK_UTILISATION", 0.92, "project default: to be set locally (seed 004 block contracts)"
+)
 #: Outcome-based: Wiltshire paid 20% of a plan's value up front, the rest when outcomes are
 #: met, with penalties and rewards (seed 004); Essex reablement: set price plus a bonus if no
 #: further support is needed. Achievement and bonus rates are project defaults.
-OUTCOME_UPFRONT_SHARE: float = 0.2
-OUTCOME_ACHIEVEMENT_RATE: float = 0.9
-OUTCOME_BONUS_RATE: float = 0.1
-OUTCOME_BONUS_SHARE: float = 0.25
+OUTCOME_UPFRONT_SHARE: float = _payment(
+    "OUTCOME_UPFRONT_SHARE", 0.2, "seed 004: Wiltshire paid 20% of a plan's value up front"
+)
+OUTCOME_ACHIEVEMENT_RATE: float = _payment(
+    "OUTCOME_ACHIEVEMENT_RATE", 0.9, "project default: to be set locally (seed 004)"
+)
+OUTCOME_BONUS_RATE: float = _payment(
+    "OUTCOME_BONUS_RATE", 0.1, "project default: to be set locally (seed 004 Essex bonus)"
+)
+OUTCOME_BONUS_SHARE: float = _payment(
+    "OUTCOME_BONUS_SHARE", 0.25, "project default: to be set locally (seed 004 Essex bonus)"
+)
 
-# --- Report (lotdesign/report.py) --------------------------------------------------------------
+# --- Report (lotdesign.report) -----------------------------------------------------------------
+_report = _TABLE.section("Report", audience="output")
 
 #: Market concentration bands on the Herfindahl-Hirschman Index (0-10,000): above 1,000 a
 #: market is "concentrated", above 2,000 "highly concentrated" (CMA/OFT *Merger Assessment
 #: Guidelines*, CC2/OFT1254, 2010, para 5.3.5).
-MARKET_HHI_CONCENTRATED: float = 1000.0
-MARKET_HHI_HIGHLY_CONCENTRATED: float = 2000.0
+MARKET_HHI_CONCENTRATED: float = _report(
+    "MARKET_HHI_CONCENTRATED", 1000.0, "CMA merger guidelines 2010, para 5.3.5"
+)
+MARKET_HHI_HIGHLY_CONCENTRATED: float = _report(
+    "MARKET_HHI_HIGHLY_CONCENTRATED", 2000.0, "CMA merger guidelines 2010, para 5.3.5"
+)
 #: Fewest providers working in a lot today for its tender to be contested: a lead and a
 #: secondary (seed 003) plus at least one rival bidder. Project default.
-REPORT_MIN_PROVIDERS_PER_LOT: int = 3
+REPORT_MIN_PROVIDERS_PER_LOT: int = _report(
+    "REPORT_MIN_PROVIDERS_PER_LOT", 3, "project default: lead + secondary (seed 003) + a rival"
+)
 #: Share of weekly hours left to case-by-case purchase (Tier 3) above which the report flags a
 #: risk: the reference design left 1 - SEED_TIER1_SHARE (15%) outside Tier 1 altogether.
-REPORT_TIER3_RISK_SHARE: float = 1.0 - SEED_TIER1_SHARE
+REPORT_TIER3_RISK_SHARE: float = _report(
+    "REPORT_TIER3_RISK_SHARE",
+    1.0 - SEED_TIER1_SHARE,
+    "seed 003: 1 - SEED_TIER1_SHARE was left outside Tier 1",
+)
 #: Share of extract rows rejected above which the report flags a data-quality risk. Project
 #: default: beyond ~1 row in 20 the design may miss real demand.
-REPORT_REJECTED_RISK_SHARE: float = 0.05
+REPORT_REJECTED_RISK_SHARE: float = _report(
+    "REPORT_REJECTED_RISK_SHARE", 0.05, "project default: beyond ~1 row in 20"
+)
 #: Most bars in a per-lot chart; with more lots the report charts tiers instead (beyond ~40
 #: bars the labels no longer fit a portrait page). Project default.
-REPORT_MAX_CHART_BARS: int = 40
+REPORT_MAX_CHART_BARS: int = _report(
+    "REPORT_MAX_CHART_BARS", 40, "project default: labels fit a portrait page"
+)
 
-# --- lotdesign run (pipeline.py) ---------------------------------------------------------------
+# --- lotdesign run (lotdesign.pipeline) --------------------------------------------------------
+_run = _TABLE.section("lotdesign run", audience="engine")
 
 #: The lot-engine search ``lotdesign run`` uses by default (config ``rules.search:
 #: standard``): growth orders, neighbourhood-search rounds and restarts. A council run has
@@ -437,18 +557,93 @@ REPORT_MAX_CHART_BARS: int = 40
 #: 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the 2,000-unit
 #: grid 47 s and 5.4% below the fast defaults' objective. Deterministic for a seed. Project
 #: default.
-RUN_LOT_VARIANTS: int = 5
-RUN_LOT_LNS_ROUNDS: int = 2
-RUN_LOT_RESTARTS: int = 3
+RUN_LOT_VARIANTS: int = _run(
+    "RUN_LOT_VARIANTS", 5, "engine tuning: benchmarks/bench_lots.py, standard search"
+)
+RUN_LOT_LNS_ROUNDS: int = _run(
+    "RUN_LOT_LNS_ROUNDS", 2, "engine tuning: benchmarks/bench_lots.py, standard search"
+)
+RUN_LOT_RESTARTS: int = _run(
+    "RUN_LOT_RESTARTS", 3, "engine tuning: benchmarks/bench_lots.py, standard search"
+)
 #: The thorough search (config ``rules.search: thorough``): 6 constructions over one tile,
 #: then exact polishing of touching lot pairs until none improves. Measured on the 500-unit
 #: grid: 153-289 s and 4.7-4.95% above the HiGHS bound over seeds 0-3; demo county 2.4 s and
 #: 0.9% above the proven relaxed optimum. Minutes, not seconds: meant for a final design of
 #: up to ~1,000 units (one tile). Deterministic for a seed. Project default.
-RUN_LOT_THOROUGH: dict[str, int] = {
-    "variants": 5,
-    "restarts": 6,
-    "tile_size": 600,
-    "lns_rounds": 2,
-    "polish_rounds": 5,
-}
+RUN_LOT_THOROUGH: dict[str, int] = _run(
+    "RUN_LOT_THOROUGH",
+    {"variants": 5, "restarts": 6, "tile_size": 600, "lns_rounds": 2, "polish_rounds": 5},
+    "engine tuning: benchmarks/bench_lots.py, thorough search",
+)
+
+_TABLE.seal(globals(), others=["AUDIENCES"])
+
+
+# --- Reading settings --------------------------------------------------------------------------
+
+
+def describe(*, audience: str | None = None, section: str | None = None) -> pd.DataFrame:
+    """Every setting as a table, with its current value.
+
+    Parameters
+    ----------
+    audience
+        Only settings for this audience: ``"domain"``, ``"engine"``, ``"output"`` or
+        ``"data"`` (see :data:`AUDIENCES`).
+    section
+        Only settings of this section, e.g. ``"Tier 1 lot rules"`` (case ignored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``value``, ``section``, ``source``, ``audience``, one row a setting in the
+        order declared. ``value`` is read from this module when called, so a setting changed
+        at run time shows its new value.
+
+    Raises
+    ------
+    lotdesign.ValidationError
+        An unknown audience or section.
+
+    Examples
+    --------
+    >>> describe(section="Tier 1 lot rules").loc[0, ["name", "value"]].tolist()
+    ['LOT_MIN_HOURS', 700.0]
+    """
+    return _TABLE.describe(audience=audience, section=section)
+
+
+def get(name: str) -> Any:
+    """The current value of setting ``name``; a ValidationError naming close matches if unknown.
+
+    >>> get("SUPPRESS_MAX_COUNT")
+    7
+    """
+    return _TABLE.get(name)
+
+
+def source(name: str) -> str:
+    """The short source citation of setting ``name``.
+
+    >>> source("HOURS_PER_CARE_WORKER")
+    "seed 003: '30 hours per week (per worker)'"
+    """
+    return _TABLE.source(name)
+
+
+def default(name: str) -> Any:
+    """The value setting ``name`` is declared with, whatever it is set to now.
+
+    >>> default("LOT_MAX_HOURS")
+    1300.0
+    """
+    return _TABLE.default(name)
+
+
+def __getattr__(name: str) -> Any:
+    """Say where a moved setting went, or which setting a misspelt name meant."""
+    # The demo generator's knobs live apart from the domain figures (named, not imported:
+    # settings sit below the demo generator in the import graph).
+    moved = {name: "lotdesign.datasets.settings"} if name.startswith("DEMO_") else {}
+    raise missing_attribute(__name__, name, _TABLE, moved)

@@ -49,7 +49,7 @@ def small_lookup():
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The demo county generated and run once per test session (the whole chain)."""
-    from lotdesign.demo import make_demo
+    from lotdesign.datasets.demo import make_demo
     from lotdesign.pipeline import run
 
     root = tmp_path_factory.mktemp("demo")

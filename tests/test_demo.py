@@ -1,4 +1,4 @@
-"""Tests of the demo county generator (lotdesign.demo).
+"""Tests of the demo county generator (lotdesign.datasets.demo).
 
 The demo is generated once per module (a few seconds) and inspected from the files it wrote,
 as a user or the readers would see them. ``_reference_check`` applies the reader contract
@@ -19,9 +19,18 @@ import pytest
 import yaml
 
 from lotdesign import ValidationError, settings
-from lotdesign import demo as demo_mod
 from lotdesign import postcodes as pc
-from lotdesign.demo import COLUMNS, GP_UNKNOWN_CODE, REJECT_REASONS, SHEET, DemoFiles, make_demo
+from lotdesign.datasets import _places
+from lotdesign.datasets import demo as demo_mod
+from lotdesign.datasets import settings as demo_settings
+from lotdesign.datasets.demo import (
+    COLUMNS,
+    GP_UNKNOWN_CODE,
+    REJECT_REASONS,
+    SHEET,
+    DemoFiles,
+    make_demo,
+)
 from lotdesign.io.lookups import read_postcode_lookup
 
 AS_OF = pd.Timestamp("2026-11-01")
@@ -60,7 +69,7 @@ def planted(files: DemoFiles) -> pd.DataFrame:
 def lookup(files: DemoFiles) -> pd.DataFrame:
     # The generator's own cached read of read_postcode_lookup("packaged", districts=...):
     # reading the packaged lookup again would only cost seconds.
-    return demo_mod._lookup(tuple(settings.DEMO_DISTRICTS))
+    return _places._lookup(tuple(demo_settings.DEMO_DISTRICTS))
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +227,7 @@ def test_same_seed_same_data_other_seed_other_data(
     files: DemoFiles, sheet: pd.DataFrame, base: Path
 ) -> None:
     again = make_demo(base / "again", processed_dir=str(base), reports_dir=str(base))
-    other = make_demo(base / "other", seed=settings.DEMO_SEED + 1)
+    other = make_demo(base / "other", seed=demo_settings.DEMO_SEED + 1)
     same = pd.read_excel(again.extract, sheet_name=SHEET, dtype=object)
     pd.testing.assert_frame_equal(same, sheet.reset_index(drop=True))
     for name in ("practices", "providers", "planted"):
@@ -233,8 +242,8 @@ def test_same_seed_same_data_other_seed_other_data(
 
 def test_customers_and_hours(live: pd.DataFrame) -> None:
     hours = live.groupby("customer_id")["hours"].sum()
-    assert len(hours) == settings.DEMO_CUSTOMERS
-    assert abs(hours.mean() - settings.DEMO_MEAN_WEEKLY_HOURS) <= 0.5
+    assert len(hours) == demo_settings.DEMO_CUSTOMERS
+    assert abs(hours.mean() - demo_settings.DEMO_MEAN_WEEKLY_HOURS) <= 0.5
     assert hours.max() <= settings.MAX_WEEKLY_HOURS
     # Heavy tail: a handful of very large packages, and a long right tail in the rest.
     assert 3 <= (hours >= 80).sum() <= 8
@@ -256,7 +265,7 @@ def test_rates_average_and_vary_by_rurality(live: pd.DataFrame, files: DemoFiles
     assert abs(priced["cost"].sum() / priced["hours"].sum() - settings.MEAN_HOURLY_RATE) < 0.3
     assert 0.04 < rate.std() / rate.mean() < 0.15
     assert np.allclose(priced["cost"], np.round(priced["cost"], 2))
-    places = demo_mod._settlements(demo_mod._district_postcodes(settings.DEMO_DISTRICTS))
+    places = _places._settlements(_places._district_postcodes(demo_settings.DEMO_DISTRICTS))
     place = priced["postcode"].map(places.set_index("postcode")["place"])
     by_place = rate.groupby(place).mean()
     premium = by_place["dispersed"] / by_place["town"] - 1
@@ -291,7 +300,7 @@ def test_providers_are_many_fragmented_and_overlap(
     files: DemoFiles, live: pd.DataFrame, lookup: pd.DataFrame
 ) -> None:
     providers = pd.read_csv(files.providers)
-    assert len(providers) == settings.DEMO_PROVIDERS
+    assert len(providers) == demo_settings.DEMO_PROVIDERS
     assert providers["provider"].is_unique
     assert providers["office_postcode"].isin(set(lookup["postcode"])).all()
     assert set(live["provider"]) == set(providers["provider"])
@@ -329,7 +338,7 @@ def test_practice_file_is_epraccur_layout(
     assert not frame[0].str.fullmatch(r"[A-Z]\d{5}").any()
     gp = (frame[12] == "A") & (frame[25] == "4")
     closed = frame[12] == "C"
-    assert gp.sum() == settings.DEMO_GP_PRACTICES
+    assert gp.sum() == demo_settings.DEMO_GP_PRACTICES
     assert 2 <= closed.sum() <= 3 and (frame.loc[closed, 11].str.len() == 8).all()
     assert (frame.loc[~closed, 11] == "").all()
     assert 1 <= (frame[25] != "4").sum() <= 2
@@ -342,7 +351,7 @@ def test_practice_file_is_epraccur_layout(
     assert 0.003 < codes.isin(set(frame.loc[closed, 0])).mean() < 0.02
     assert (codes == GP_UNKNOWN_CODE).sum() > 0 and codes.isna().sum() > 0
     # Practices are spread out: each open one is someone's GP.
-    assert codes[known].nunique() == settings.DEMO_GP_PRACTICES
+    assert codes[known].nunique() == demo_settings.DEMO_GP_PRACTICES
 
 
 # --- Planted rows -----------------------------------------------------------------------------
@@ -451,7 +460,7 @@ def test_custom_district(tmp_path: Path, lookup: pd.DataFrame) -> None:
     assert accepted["postcode"].isin(set(horsham)).all()
     assert accepted[accepted["active"]]["customer_id"].nunique() == 600
     config = yaml.safe_load(files.config.read_text(encoding="utf-8"))
-    assert config["demo"]["districts"] == ["E07000227"]
+    assert config["notes"]["demo"]["districts"] == ["E07000227"]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from lotdesign import settings
+from lotdesign.datasets import settings as demo_settings
 from lotdesign.errors import ValidationError
 
 __all__ = ["grid_units"]
@@ -108,7 +109,7 @@ def grid_units(
         over = rng.choice(n, size=oversize, replace=False)
         hours[over] = settings.LOT_MAX_HOURS * rng.uniform(1.05, 1.4, oversize)
     hours = np.round(hours, 1)
-    package = settings.DEMO_MEAN_WEEKLY_HOURS * rng.lognormal(0.0, _PACKAGE_SIGMA, n)
+    package = demo_settings.DEMO_MEAN_WEEKLY_HOURS * rng.lognormal(0.0, _PACKAGE_SIGMA, n)
     customers = np.maximum(1, np.rint(hours / package)).astype(int)
     cost = np.round(hours * settings.MEAN_HOURLY_RATE * rng.lognormal(0.0, 0.05, n), 2)
 
@@ -124,9 +125,9 @@ def grid_units(
             if rr >= 0 and 0 <= cc < side and j < n:
                 nb.append(ids[j])
         neighbours.append(";".join(nb))
-    n_districts = min(len(settings.DEMO_DISTRICTS), side)
+    n_districts = min(len(demo_settings.DEMO_DISTRICTS), side)
     band = np.minimum(col * n_districts // side, n_districts - 1)
-    district = np.asarray(settings.DEMO_DISTRICTS)[band]
+    district = np.asarray(demo_settings.DEMO_DISTRICTS)[band]
 
     frame = pd.DataFrame(
         {
