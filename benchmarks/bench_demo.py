@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lotdesign import settings
-from lotdesign.demo import make_demo
+from lotdesign.datasets import settings as demo_settings
+from lotdesign.datasets.demo import make_demo
 from lotdesign.pipeline import run
 
 TARGET_SECONDS = 120.0
@@ -37,7 +37,7 @@ def once(seed: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=settings.DEMO_SEED)
+    parser.add_argument("--seed", type=int, default=demo_settings.DEMO_SEED)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -1,7 +1,7 @@
 """Benchmark the lot-design engine against PySAL spopt's MaxPHeuristic and a HiGHS bound.
 
-Instances: synthetic county grids (``lotdesign.synthetic.grid_units``; 1.5 km cells, lognormal
-hours clustered round towns) of the sizes asked for, and the demo county
+Instances: synthetic county grids (``lotdesign.datasets.synthetic.grid_units``; 1.5 km cells,
+lognormal hours clustered round towns) of the sizes asked for, and the demo county
 (``lotdesign.pipeline.build_demo_units``). Every plan is judged by the same code,
 :func:`lotdesign.checks.check_plan`, against the default Tier 1 rules (700-1300 h, 50-110
 customers, 7 miles, 15 minutes, contiguous).
@@ -39,9 +39,9 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lotdesign.checks import check_plan
-from lotdesign.lots import LotRules, design, lower_bound
-from lotdesign.pipeline import SEARCH_LEVELS, build_demo_units
-from lotdesign.synthetic import grid_units
+from lotdesign.datasets.synthetic import grid_units
+from lotdesign.lots import SEARCH_LEVELS, LotRules, design, lower_bound
+from lotdesign.pipeline import build_demo_units
 
 
 class _Peak:

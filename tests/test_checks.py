@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from lotdesign.checks import RULES, check_plan, lot_polygons
+from lotdesign.datasets.synthetic import grid_units
 from lotdesign.errors import ValidationError
 from lotdesign.lots import LotRules, design
-from lotdesign.synthetic import grid_units
 
 SMALL = LotRules(
     min_hours=150,

@@ -15,9 +15,16 @@ from hypothesis import strategies as st
 
 from lotdesign import settings as cfg
 from lotdesign.checks import check_plan
+from lotdesign.datasets.synthetic import grid_units
 from lotdesign.errors import InfeasibleRulesError, ValidationError
-from lotdesign.lots import LotPlan, LotRules, design, lower_bound
-from lotdesign.synthetic import grid_units
+from lotdesign.lots import (
+    SEARCH_LEVELS,
+    LotPlan,
+    LotRules,
+    design,
+    lower_bound,
+    search_options,
+)
 
 #: Small-instance rules so that a lot is a handful of 1.5 km cells.
 SMALL = LotRules(
@@ -328,3 +335,40 @@ def test_inputs_are_checked() -> None:
         design(units, locked={"nope": "A"})
     with pytest.raises(ValidationError, match="restarts >= 1"):
         design(units, restarts=0)
+
+
+def test_rule_defaults_are_read_when_rules_are_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cfg, "LOT_MIN_HOURS", 800)
+    assert LotRules().min_hours == 800
+    monkeypatch.setattr(cfg, "TIER2_MAX_RADIUS_MILES", 20.0)
+    assert LotRules.tier2().max_radius_miles == 20.0
+    assert LotRules(min_hours=750).min_hours == 750  # a given value still wins
+
+
+def test_design_options_are_read_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cfg, "LOT_RESTARTS", 2)
+    plan = design(grid_units(60, seed=1), rules=SMALL, seed=1)
+    assert plan.stats["restarts"] == 2
+
+
+def test_search_levels_come_from_settings_and_given_options_win(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cfg, "RUN_LOT_VARIANTS", 1)
+    monkeypatch.setattr(cfg, "RUN_LOT_LNS_ROUNDS", 1)
+    monkeypatch.setattr(cfg, "RUN_LOT_RESTARTS", 2)
+    cheap = {"variants": 1, "lns_rounds": 1, "restarts": 2}
+    assert search_options("standard") == SEARCH_LEVELS["standard"] == cheap
+    assert search_options("thorough") == dict(cfg.RUN_LOT_THOROUGH)
+    assert list(SEARCH_LEVELS) == ["standard", "thorough"]
+    units = grid_units(120, seed=3)
+    by_level = design(units, rules=SMALL, seed=3, search="standard")
+    by_hand = design(units, rules=SMALL, seed=3, **cheap)
+    pd.testing.assert_frame_equal(by_level.assignment, by_hand.assignment)
+    assert by_level.objective == by_hand.objective and by_level.stats["restarts"] == 2
+    given = design(units, rules=SMALL, seed=3, search="standard", restarts=1)
+    assert given.stats["restarts"] == 1
+    with pytest.raises(ValidationError, match="standard, thorough"):
+        design(units, search="exhaustive")
+    with pytest.raises(ValidationError, match="standard, thorough"):
+        search_options("exhaustive")

@@ -7,9 +7,9 @@ import pytest
 
 from lotdesign import settings as cfg
 from lotdesign.checks import check_plan
+from lotdesign.datasets.synthetic import grid_units
 from lotdesign.errors import ValidationError
 from lotdesign.lots import LotRules, design
-from lotdesign.synthetic import grid_units
 from lotdesign.tiers import assign_tiers, summarise_tiers
 
 T1 = LotRules(

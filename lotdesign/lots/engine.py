@@ -1,0 +1,434 @@
+"""The public engine: :func:`design`, written as its phases.
+
+``design`` checks its inputs, runs the pre-phases (locked units, oversize units, a starting
+plan), constructs the free lots (restarts of tiles, candidates, the LP dive and boundary
+moves, the best kept), improves them (large-neighbourhood search, then exact polishing) and
+finishes (measure, re-check, name, explain). Each phase is a function below.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lotdesign import settings
+from lotdesign.errors import InfeasibleRulesError, ValidationError
+from lotdesign.lots.construct import _design_pool
+from lotdesign.lots.diagnostics import _explain_uncovered
+from lotdesign.lots.instance import _check_units, _Instance
+from lotdesign.lots.plan import LotPlan, _build_plan
+from lotdesign.lots.prephases import (
+    _as_mapping,
+    _centre_points,
+    _lock_lots,
+    _oversize_lots,
+    _Setup,
+    _start_plan_lots,
+)
+from lotdesign.lots.rules import LotRules
+from lotdesign.lots.search import (
+    _copy_lot,
+    _improve,
+    _Lot,
+    _members_of,
+    _plan_value,
+    _reoptimise,
+    search_options,
+)
+
+__all__ = ["design"]
+
+#: Safety time limit (seconds) of one large-neighbourhood window's LP dive; a greedy pass
+#: completes a dive it stops (:func:`lotdesign.lots.selection._select`).
+_LNS_WINDOW_SECONDS = 5.0
+
+
+def design(
+    units: pd.DataFrame,
+    *,
+    rules: LotRules | None = None,
+    seed: int = 0,
+    centres: pd.DataFrame | None = None,
+    target_lots: int | None = None,
+    target_tolerance: float | None = None,
+    locked: Mapping[str, str] | pd.Series | pd.DataFrame | None = None,
+    start: Mapping[str, str] | pd.Series | pd.DataFrame | None = None,
+    matrix: pd.DataFrame | None = None,
+    search: str | None = None,
+    variants: int | None = None,
+    tile_size: int | None = None,
+    time_limit: float | None = None,
+    improve_passes: int | None = None,
+    lns_rounds: int | None = None,
+    restarts: int | None = None,
+    polish_rounds: int | None = None,
+    prefix: str = "L",
+) -> LotPlan:
+    """Partition demand units into lots; every lot marked valid meets every rule.
+
+    Settings are read when ``design`` is called, not when it is imported. A search option
+    left as None comes from the ``search`` level if one is named, else from its setting.
+
+    Parameters
+    ----------
+    units
+        Demand units (the units contract; EPSG:27700).
+    rules
+        Hard rules; default :class:`~lotdesign.lots.LotRules` (settings ``LOT_*``).
+    seed
+        Random seed: the same inputs and seed give the same plan (provided the MIP finishes
+        within ``time_limit``; ``plan.stats`` says if it did not).
+    centres
+        Fixed centres (towns, GP practices): points with ``x``, ``y`` (or point geometry)
+        and an optional ``name``. Lots are then built only round these, one lot per centre,
+        and rules are checked from the point.
+    target_lots
+        About how many lots to make; the count is held within ``target_tolerance`` of it.
+    target_tolerance
+        Allowed relative deviation from ``target_lots`` (default:
+        settings.LOT_TARGET_TOLERANCE).
+    locked
+        Unit -> lot label. Units sharing a label end up in one lot with that label; they never
+        move. The lot is grown to validity round them; if no valid lot contains them it is
+        kept as given, flagged ``locked_invalid`` with the reason.
+    start
+        A starting plan, unit -> area (mapping, Series, or DataFrame with ``unit_id`` and
+        ``lot_id``/``area``). Valid areas are kept; broken ones are repaired with the fewest
+        changed hours; what cannot be repaired is redesigned.
+    matrix
+        Travel-time matrix (``origin``, ``destination``, ``minutes``), used where given.
+    search
+        A named search effort, ``"standard"`` or ``"thorough"``
+        (:func:`~lotdesign.lots.search_options`): it sets the search options below that the
+        call leaves as None. None: each option from its own setting.
+    variants
+        Growth orders tried per centre, 1 = nearest-first only (default:
+        settings.LOT_GROWTH_VARIANTS).
+    tile_size
+        Units per spatial tile for large instances (default: settings.LOT_TILE_SIZE).
+    time_limit
+        Seconds per tile for the HiGHS LP dive; the greedy pass finishes what is left
+        (default: settings.LOT_MIP_TIME_LIMIT).
+    improve_passes
+        Passes of boundary moves after selection (default: settings.LOT_IMPROVE_PASSES).
+    lns_rounds
+        Sweeps of large-neighbourhood search (each lot re-solved with its nearest lots);
+        0 turns it off. Not used with fixed centres or a lot-count target (default:
+        settings.LOT_LNS_ROUNDS).
+    restarts
+        Independent constructions (tiles, candidates, LP dive, boundary moves), each with its
+        own stream from ``seed``; the best goes on to the search below. 1 builds one
+        (default: settings.LOT_RESTARTS).
+    polish_rounds
+        Sweeps of exact polishing after the search: windows of a few lots
+        (:data:`lotdesign.settings.LOT_POLISH_WINDOW`) re-solved to optimality as HiGHS
+        p-median models, until no window improves; 0 turns it off. Windows stop on HiGHS's
+        own work, not the clock, so results stay deterministic; a safety time limit per
+        window (:data:`lotdesign.settings.LOT_POLISH_WINDOW_SECONDS`) is counted in
+        ``plan.stats["polish_time_limited"]`` when it bites. Not used with fixed centres or
+        a lot-count target (default: settings.LOT_POLISH_ROUNDS).
+    prefix
+        Letter(s) of new lot ids (``L01``...).
+
+    Returns
+    -------
+    LotPlan
+
+    Raises
+    ------
+    ValidationError
+        If the units or options are malformed, or ``search`` names no level.
+    InfeasibleRulesError
+        If a band is empty, or the lot-count target cannot be met.
+
+    Examples
+    --------
+    >>> from lotdesign.datasets.synthetic import grid_units
+    >>> plan = design(grid_units(300, seed=1), seed=1)
+    >>> bool(plan.lots.loc[plan.lots["valid"], "hours"].between(700, 1300).all())
+    True
+    """
+    t0 = time.perf_counter()
+    opts = _options(
+        search,
+        target_tolerance=target_tolerance,
+        variants=variants,
+        tile_size=tile_size,
+        time_limit=time_limit,
+        improve_passes=improve_passes,
+        lns_rounds=lns_rounds,
+        restarts=restarts,
+        polish_rounds=polish_rounds,
+    )
+    rules = _check_inputs(units, rules, opts, target_lots)
+    inst, centre_frame = _instance(units, rules, centres=centres, matrix=matrix)
+    setup = _prephases(inst, locked=locked, start=start)
+    count = _lot_count(target_lots, opts.target_tolerance, setup)
+    fixed = centre_frame is not None
+    rng = np.random.default_rng(seed)
+    lots, stats, moves_seconds = _construct(
+        inst, setup, rng, seed=seed, opts=opts, fixed=fixed, count=count, target_lots=target_lots
+    )
+    t_search = time.perf_counter()
+    stats["polish_windows"] = stats["polish_time_limited"] = 0
+    # Windows re-solve free lots with no count to hold and no fixed points to keep.
+    if not fixed and count is None:
+        _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
+        _polish(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
+    stats["lns_seconds"] = time.perf_counter() - t_search
+    stats["improve_seconds"] = moves_seconds + stats["lns_seconds"]
+    plan = _finish(inst, lots, setup, stats, prefix=prefix, centre_frame=centre_frame)
+    stats["seconds"] = time.perf_counter() - t0
+    return plan
+
+
+# --- options and inputs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Options:
+    """:func:`design`'s search options, resolved: given > search level > setting."""
+
+    target_tolerance: float
+    variants: int
+    tile_size: int
+    time_limit: float
+    improve_passes: int
+    lns_rounds: int
+    restarts: int
+    polish_rounds: int
+
+
+def _options(search: str | None, **given: Any) -> _Options:
+    """Each option from the call if given, else from the ``search`` level, else its setting."""
+    level = {} if search is None else search_options(search)
+    # Read here, at call time, so a setting changed after import is the one used.
+    defaults = {
+        "target_tolerance": settings.LOT_TARGET_TOLERANCE,
+        "variants": settings.LOT_GROWTH_VARIANTS,
+        "tile_size": settings.LOT_TILE_SIZE,
+        "time_limit": settings.LOT_MIP_TIME_LIMIT,
+        "improve_passes": settings.LOT_IMPROVE_PASSES,
+        "lns_rounds": settings.LOT_LNS_ROUNDS,
+        "restarts": settings.LOT_RESTARTS,
+        "polish_rounds": settings.LOT_POLISH_ROUNDS,
+    }
+    values = {
+        name: given[name] if given[name] is not None else level.get(name, default)
+        for name, default in defaults.items()
+    }
+    return _Options(**values)
+
+
+def _check_inputs(
+    units: pd.DataFrame, rules: LotRules | None, opts: _Options, target_lots: int | None
+) -> LotRules:
+    """The rules to design to (default :class:`LotRules`), once rules, options and units pass."""
+    rules = LotRules() if rules is None else rules
+    if not isinstance(rules, LotRules):
+        raise ValidationError("rules must be a LotRules")
+    if (
+        min(opts.variants, opts.restarts) < 1
+        or opts.tile_size < 50
+        or opts.time_limit <= 0
+        or min(opts.improve_passes, opts.lns_rounds, opts.polish_rounds) < 0
+    ):
+        raise ValidationError(
+            "variants >= 1, restarts >= 1, tile_size >= 50, time_limit > 0, and "
+            "improve_passes, lns_rounds and polish_rounds >= 0 are needed"
+        )
+    if target_lots is not None and (int(target_lots) < 1 or not 0 <= opts.target_tolerance < 1):
+        raise ValidationError("target_lots must be >= 1 and target_tolerance in [0, 1)")
+    _check_units(units)
+    return rules
+
+
+def _instance(
+    units: pd.DataFrame, rules: LotRules, *, centres: Any, matrix: pd.DataFrame | None
+) -> tuple[_Instance, pd.DataFrame | None]:
+    """The instance over the units (and any fixed centres), and the centres as points."""
+    frame = units.reset_index(drop=True)
+    centre_frame = _centre_points(centres, frame)
+    return _Instance(frame, rules, matrix=matrix, centres=centre_frame), centre_frame
+
+
+# --- the phases --------------------------------------------------------------------------------
+
+
+def _prephases(inst: _Instance, *, locked: Any, start: Any) -> _Setup:
+    """Locked lots, then oversize units, then a starting plan: what construction starts from."""
+    lock_map = _as_mapping(locked, "locked", ("lot_id", "lot", "label"))
+    start_map = _as_mapping(start, "start", ("lot_id", "area", "lot", "label"))
+    position = {u: i for i, u in enumerate(inst.ids)}
+    unknown = sorted((set(lock_map) | set(start_map)) - set(position))
+    if unknown:
+        raise ValidationError(
+            f"locked/start name unit(s) not in units: {unknown[:5]}; check the unit ids"
+        )
+    setup = _Setup.empty(inst.n)
+    # Locked lots first: their units are spoken for before anything else is grown.
+    _lock_lots(inst, setup, lock_map, position)
+    _oversize_lots(inst, setup)
+    if start_map:
+        _start_plan_lots(inst, setup, start_map, position)
+    return setup
+
+
+def _lot_count(target_lots: int | None, tolerance: float, setup: _Setup) -> tuple[int, int] | None:
+    """Allowed new lots (fewest, most) for a lot-count target, less the lots already made."""
+    if target_lots is None:
+        return None
+    done = sum(1 for lot in setup.lots if lot.origin not in ("oversize",))
+    lo = max(0, math.floor(target_lots * (1 - tolerance)) - done)
+    hi = math.ceil(target_lots * (1 + tolerance)) - done
+    if hi < 0:
+        raise InfeasibleRulesError(
+            f"target of about {target_lots} lots cannot be met: {done} locked or kept lots "
+            "already exceed it. Raise target_lots or unlock areas."
+        )
+    return lo, hi
+
+
+def _construct(
+    inst: _Instance,
+    setup: _Setup,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    opts: _Options,
+    fixed: bool,
+    count: tuple[int, int] | None,
+    target_lots: int | None,
+) -> tuple[list[_Lot], dict[str, Any], float]:
+    """Build ``opts.restarts`` plans of the free units and keep the best.
+
+    Each restart is one construction (tiles, candidates, LP dive, refill) plus boundary moves.
+    Restart 0 draws from ``rng`` (which the search goes on to use); restart ``r`` from its own
+    stream ``[seed, r]``. Returns the best plan's lots (pre-phase lots copied in), its stats
+    and the seconds spent in boundary moves.
+
+    Raises
+    ------
+    InfeasibleRulesError
+        If no restart meets the lot-count target.
+    """
+    # Restarts: the LP dive's rounding and the tiles decide much of the final plan (measured
+    # on a 500-unit grid: 59,300 to 95,000 across seeds), so build several and keep the best.
+    moves_seconds = 0.0
+    best: tuple[float, list[_Lot], dict[str, Any]] | None = None
+    found_counts = []
+    for r in range(opts.restarts):
+        run_stats: dict[str, Any] = {"tiles": []}
+        free_lots = _design_pool(
+            inst,
+            setup.pool,
+            rng if r == 0 else np.random.default_rng([seed, r]),
+            seed=seed + r,
+            fixed=fixed,
+            variants=opts.variants,
+            tile_size=opts.tile_size,
+            time_limit=opts.time_limit,
+            count=count,
+            stats=run_stats,
+        )
+        found_counts.append(len(free_lots))
+        if count is not None and not count[0] <= len(free_lots) <= count[1]:
+            continue
+        trial = [_copy_lot(lot, inst) for lot in setup.lots] + free_lots
+        t_moves = time.perf_counter()
+        _boundary_moves(inst, trial, setup, passes=opts.improve_passes, fixed_centres=fixed)
+        moves_seconds += time.perf_counter() - t_moves
+        value = _plan_value(inst, trial)
+        if best is None or value < best[0] - 1e-9:
+            best = (value, trial, run_stats)
+    if best is None:
+        assert count is not None
+        raise InfeasibleRulesError(
+            f"target of about {target_lots} lots (allowed {count[0]}-{count[1]} new lots) cannot "
+            f"be met with these rules: {'/'.join(map(str, found_counts))} disjoint valid lots "
+            "were found. Change target_lots or its tolerance, or the bands."
+        )
+    return best[1], {**best[2], "restarts": opts.restarts}, moves_seconds
+
+
+def _improve_plan(
+    inst: _Instance,
+    lots: list[_Lot],
+    setup: _Setup,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    opts: _Options,
+    stats: dict[str, Any],
+) -> None:
+    """Large-neighbourhood search: ``opts.lns_rounds`` sweeps, until a sweep replaces nothing."""
+    for _ in range(opts.lns_rounds):
+        replaced = _reoptimise(
+            inst, lots, setup.pool, rng, exact=False, window=settings.LOT_LNS_WINDOW,
+            variants=opts.variants, window_seconds=_LNS_WINDOW_SECONDS, seed=seed, tried=None,
+            stats=stats,
+        )  # fmt: skip
+        _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
+        if not replaced:
+            break
+
+
+def _polish(
+    inst: _Instance,
+    lots: list[_Lot],
+    setup: _Setup,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    opts: _Options,
+    stats: dict[str, Any],
+) -> None:
+    """Exact polishing: ``opts.polish_rounds`` sweeps of windows solved as HiGHS MIPs."""
+    tried: set[Any] = set()  # exact windows already solved without gain: not solved again
+    for _ in range(opts.polish_rounds):
+        replaced = _reoptimise(
+            inst, lots, setup.pool, rng, exact=True, window=settings.LOT_POLISH_WINDOW,
+            variants=opts.variants, window_seconds=settings.LOT_POLISH_WINDOW_SECONDS,
+            seed=seed, tried=tried, stats=stats,
+        )  # fmt: skip
+        _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
+        if not replaced:
+            break
+
+
+def _finish(
+    inst: _Instance,
+    lots: list[_Lot],
+    setup: _Setup,
+    stats: dict[str, Any],
+    *,
+    prefix: str,
+    centre_frame: pd.DataFrame | None,
+) -> LotPlan:
+    """The plan: every lot measured, re-checked and named; uncovered units explained."""
+    plan = _build_plan(
+        inst, lots, inst.rules, setup.reasons, stats, prefix=prefix, centre_frame=centre_frame
+    )
+    covered = plan.assignment["tier"].eq(1).to_numpy()
+    plan.reasons.extend(_explain_uncovered(inst, np.ones(inst.n, bool) & ~setup.over, covered))
+    return plan
+
+
+def _boundary_moves(
+    inst: _Instance, lots: list[_Lot], setup: _Setup, *, passes: int, fixed_centres: bool
+) -> None:
+    """Boundary moves over ``lots``: never oversize lots, units of frozen lots or fixed units."""
+    _improve(
+        inst,
+        [lot for lot in lots if lot.origin != "oversize"],
+        setup.fixed_units,
+        ~setup.over & ~_members_of(lots, frozen_only=True, n=inst.n),
+        passes=passes,
+        fixed_centres=fixed_centres,
+    )

@@ -1,0 +1,117 @@
+"""The hard rules a lot must meet: :class:`LotRules`, read from settings when made."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from lotdesign import settings
+from lotdesign.errors import InfeasibleRulesError, ValidationError
+
+__all__ = ["LotRules"]
+
+
+@dataclass(frozen=True)
+class LotRules:
+    """Hard rules every Tier 1 lot must meet (defaults from :mod:`lotdesign.settings`).
+
+    Defaults are read from :mod:`lotdesign.settings` when a ``LotRules`` is made, not when
+    this module is imported, so a changed setting reaches every later ``LotRules()``.
+
+    Parameters
+    ----------
+    min_hours, max_hours
+        Weekly hours band of a lot (default: settings.LOT_MIN_HOURS, settings.LOT_MAX_HOURS).
+    min_customers, max_customers
+        Customers band of a lot (default: settings.LOT_MIN_CUSTOMERS,
+        settings.LOT_MAX_CUSTOMERS).
+    max_radius_miles
+        Largest straight-line distance (miles) from the lot centre to any of its units
+        (default: settings.LOT_MAX_RADIUS_MILES).
+    max_drive_minutes
+        Largest drive time (minutes) from the lot centre to any of its units
+        (default: settings.LOT_MAX_DRIVE_MINUTES).
+    contiguous
+        If True, a lot's units must be connected through shared edges (``neighbours``)
+        (default: settings.LOT_CONTIGUOUS).
+    circuity
+        Road / straight-line distance, for estimated drive times
+        (default: settings.ROAD_CIRCUITY).
+    speeds
+        Driving speed (mph) by rurality class, for estimated drive times
+        (default: settings.SPEED_MPH).
+
+    Raises
+    ------
+    InfeasibleRulesError
+        If a band's floor is above its ceiling.
+    ValidationError
+        If a value is negative, zero where it must be positive, or not a number.
+    """
+
+    min_hours: float = field(default_factory=lambda: settings.LOT_MIN_HOURS)
+    max_hours: float = field(default_factory=lambda: settings.LOT_MAX_HOURS)
+    min_customers: int = field(default_factory=lambda: settings.LOT_MIN_CUSTOMERS)
+    max_customers: int = field(default_factory=lambda: settings.LOT_MAX_CUSTOMERS)
+    max_radius_miles: float = field(default_factory=lambda: settings.LOT_MAX_RADIUS_MILES)
+    max_drive_minutes: float = field(default_factory=lambda: settings.LOT_MAX_DRIVE_MINUTES)
+    contiguous: bool = field(default_factory=lambda: settings.LOT_CONTIGUOUS)
+    circuity: float = field(default_factory=lambda: settings.ROAD_CIRCUITY)
+    speeds: Mapping[str, float] = field(default_factory=lambda: dict(settings.SPEED_MPH))
+
+    def __post_init__(self) -> None:
+        for name in ("min_hours", "max_hours", "min_customers", "max_customers"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float, np.number)) and math.isfinite(value)):
+                raise ValidationError(f"LotRules.{name} must be a finite number; got {value!r}")
+            if value < 0:
+                raise ValidationError(f"LotRules.{name} cannot be negative; got {value}")
+        for name in ("max_radius_miles", "max_drive_minutes"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float, np.number)) and value > 0):
+                raise ValidationError(f"LotRules.{name} must be a positive number; got {value!r}")
+        if self.min_hours > self.max_hours:
+            raise InfeasibleRulesError(
+                f"hours band is empty: min_hours {self.min_hours:g} > max_hours "
+                f"{self.max_hours:g}. Lower the floor or raise the ceiling."
+            )
+        if self.min_customers > self.max_customers:
+            raise InfeasibleRulesError(
+                f"customers band is empty: min_customers {self.min_customers} > max_customers "
+                f"{self.max_customers}. Lower the floor or raise the ceiling."
+            )
+        if self.circuity < 1:
+            raise ValidationError(f"LotRules.circuity must be >= 1; got {self.circuity}")
+
+    @classmethod
+    def tier2(cls, **overrides: Any) -> LotRules:
+        """Rules for Tier 2 rural zones (defaults ``settings.TIER2_*``, read at call time).
+
+        Zones are not required to be contiguous by default: a rural zone may wrap round a
+        town's Tier 1 lot, and the wider radius still keeps it compact. Circuity and speeds
+        are the Tier 1 defaults.
+
+        Parameters
+        ----------
+        **overrides
+            Rule values that replace the Tier 2 defaults (``min_hours=200``...).
+        """
+        base = {
+            "min_hours": settings.TIER2_MIN_HOURS,
+            "max_hours": settings.TIER2_MAX_HOURS,
+            "min_customers": settings.TIER2_MIN_CUSTOMERS,
+            "max_customers": settings.TIER2_MAX_CUSTOMERS,
+            "max_radius_miles": settings.TIER2_MAX_RADIUS_MILES,
+            "max_drive_minutes": settings.TIER2_MAX_DRIVE_MINUTES,
+            "contiguous": settings.TIER2_CONTIGUOUS,
+        }
+        base.update(overrides)
+        return cls(**base)
+
+    def replace(self, **changes: Any) -> LotRules:
+        """A copy with some rules changed."""
+        return replace(self, **changes)
