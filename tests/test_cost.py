@@ -1,4 +1,4 @@
-"""Tests for lotdesign.cost: price build-up, travel model, scenarios."""
+"""Tests for lotdesign.cost: parameters, price build-up, travel model, scenarios, summaries."""
 
 from __future__ import annotations
 
@@ -164,6 +164,65 @@ def test_price_params_checked():
         cost.price_per_hour(travel_share=-0.1, miles_per_contact_hour=1)
 
 
+def test_params_defaults_read_from_settings_at_call_time(monkeypatch):
+    monkeypatch.setattr(settings, "CARE_WORKER_WAGE", 15.5)
+    monkeypatch.setattr(settings, "ROUND_SCHEDULING_FACTOR", 2.0)
+    monkeypatch.setattr(settings, "LEAD_PROVIDER_SHARE", 0.6)
+    monkeypatch.setattr(settings, "BLOCK_DISCOUNT", 0.1)
+    assert cost.PriceParams().wage == 15.5
+    assert cost.TravelParams().scheduling_factor == 2.0
+    assert cost.ScenarioParams().lead_share == 0.6
+    assert cost.PaymentParams().block_discount == 0.1
+    p = cost.price_per_hour(travel_share=0.0, miles_per_contact_hour=0.0)
+    assert p["pay"] == 15.5
+
+
+def test_function_defaults_read_from_settings_at_call_time(monkeypatch, scenario):
+    base = cost.compare(scenario, by=None).iloc[0]
+    monkeypatch.setattr(settings, "WEEKS_PER_YEAR", 50.0)
+    monkeypatch.setattr(settings, "HOURS_PER_CARE_WORKER", 25.0)
+    now = cost.compare(scenario, by=None).iloc[0]
+    assert now["annual_spend_current"] == pytest.approx(base["weekly_spend_current"] * 50.0)
+    assert now["care_workers"] == pytest.approx(base["hours"] / 25.0)
+    monkeypatch.setattr(settings, "PROJECTION_YEARS", 2)
+    assert len(cost.project(scenario)) == 3
+    monkeypatch.setattr(settings, "BHH_CONSTANT", 0.5)
+    assert cost.patch_area([0, 1000], [0, 0]) == pytest.approx((1000 / 0.5) ** 2 / 2)
+
+
+@pytest.mark.parametrize(
+    ("cls", "values"),
+    [
+        (cost.PriceParams, {"wage": 12.21, "mileage_rate": 0.5}),
+        (cost.TravelParams, {"circuity": 1.3, "speed_mph": {"urban": 10.0}}),
+        (cost.ScenarioParams, {"lead_share": 0.8, "rural_premium_tiers": [1, 2]}),
+        (cost.PaymentParams, {"block_discount": 0.1}),
+    ],
+)
+def test_params_from_mapping(cls, values):
+    built = cls.from_mapping(values)
+    # A list given for a tuple field (as YAML gives it) becomes a tuple: (1, 2) != [1, 2].
+    assert built == cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    assert cls.from_mapping({}) == cls()
+
+
+def test_params_from_mapping_refuses_unknown_keys():
+    with pytest.raises(
+        ValidationError, match=r"cost\.price: unknown key 'wgae' \(did you mean 'wage'"
+    ):
+        cost.PriceParams.from_mapping({"wgae": 12.0}, where="cost.price")
+    with pytest.raises(ValidationError, match=r"'lead_shares' \(did you mean 'lead_share'\?\)"):
+        cost.ScenarioParams.from_mapping({"lead_shares": 0.5, "rural_premium": 0.1})
+    with pytest.raises(ValidationError, match=r"unknown key 'colour'\. TravelParams takes"):
+        cost.TravelParams.from_mapping({"colour": 1})
+    with pytest.raises(ValidationError, match=r"cost\.payment: .*block_utilisation"):
+        cost.PaymentParams.from_mapping({"block_utilisation": 2.0}, where="cost.payment")
+    with pytest.raises(ValidationError, match="expected a mapping"):
+        cost.PriceParams.from_mapping([("wage", 12.0)])  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="visit_mix"):
+        cost.TravelParams.from_mapping({"visit_mix": {"15": 1.0}})
+
+
 # --- travel model --------------------------------------------------------------------------
 
 
@@ -172,7 +231,7 @@ def test_calibration_lands_near_published_averages():
     t = cost.travel_per_visit(
         n,
         settings.TYPICAL_PROVIDER_AREA_KM2 * 1e6,
-        weekly_hours=n * settings.DEMO_MEAN_WEEKLY_HOURS,
+        weekly_hours=n * settings.TYPICAL_HOURS_PER_CUSTOMER,
         rurality="town_fringe",
     )
     assert t["miles_per_visit"] == pytest.approx(settings.ACCESS_GROUP_MILES_PER_VISIT, rel=0.02)
