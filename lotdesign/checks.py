@@ -70,8 +70,8 @@ def check_plan(
     customers: pd.DataFrame | None = None,
     centres: pd.DataFrame | None = None,
     matrix: pd.DataFrame | None = None,
-    hours_per_worker: float = settings.HOURS_PER_CARE_WORKER,
-    amber_margin: float = settings.CHECK_AMBER_MARGIN,
+    hours_per_worker: float | None = None,
+    amber_margin: float | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Check every lot of a plan against the rules, with reasons.
 
@@ -94,9 +94,10 @@ def check_plan(
     matrix
         Travel-time matrix (``origin``, ``destination``, ``minutes``), used where given.
     hours_per_worker
-        Weekly contact hours per care worker.
+        Weekly contact hours per care worker; default ``settings.HOURS_PER_CARE_WORKER``.
     amber_margin
-        Relative breach within which a rule is amber rather than red.
+        Relative breach within which a rule is amber rather than red; default
+        ``settings.CHECK_AMBER_MARGIN``.
 
     Returns
     -------
@@ -118,6 +119,10 @@ def check_plan(
     """
     rules = LotRules() if rules is None else rules
     tier2_rules = LotRules.tier2() if tier2_rules is None else tier2_rules
+    if hours_per_worker is None:
+        hours_per_worker = settings.HOURS_PER_CARE_WORKER
+    if amber_margin is None:
+        amber_margin = settings.CHECK_AMBER_MARGIN
     if hours_per_worker <= 0:
         raise ValidationError("hours_per_worker must be positive")
     a = _check_assignment(units, assignment)

@@ -102,11 +102,11 @@ def market_summary(
     customers: pd.DataFrame | None = None,
     assignment: pd.DataFrame | None = None,
     *,
-    hours_per_worker: float = settings.HOURS_PER_CARE_WORKER,
-    turnover: float = settings.WORKFORCE_TURNOVER,
-    vacancy: float = settings.WORKFORCE_VACANCY,
-    lead_share: float = settings.LEAD_PROVIDER_SHARE,
-    tier2_lead_share: float = settings.TIER2_LEAD_SHARE,
+    hours_per_worker: float | None = None,
+    turnover: float | None = None,
+    vacancy: float | None = None,
+    lead_share: float | None = None,
+    tier2_lead_share: float | None = None,
 ) -> pd.DataFrame:
     """Market structure for the county, each district and (given a plan) each lot.
 
@@ -120,10 +120,13 @@ def market_summary(
     assignment : pandas.DataFrame, optional
         The lot plan (``unit_id``, ``lot_id``, ``tier``); adds one row per lot (lines outside
         lots under ``"(spot)"``) with the plan's providers and HHI.
-    hours_per_worker, turnover, vacancy : float
-        Workforce defaults (seed 003; Skills for Care 2017/18).
-    lead_share, tier2_lead_share : float
-        The plan's split between lead and secondary providers, for ``hhi_proposed``.
+    hours_per_worker, turnover, vacancy : float, optional
+        Workforce figures; default ``settings.HOURS_PER_CARE_WORKER`` (seed 003),
+        ``settings.WORKFORCE_TURNOVER`` and ``settings.WORKFORCE_VACANCY`` (Skills for Care
+        2017/18).
+    lead_share, tier2_lead_share : float, optional
+        The plan's split between lead and secondary providers, for ``hhi_proposed``; default
+        ``settings.LEAD_PROVIDER_SHARE`` and ``settings.TIER2_LEAD_SHARE``.
 
     Returns
     -------
@@ -138,6 +141,16 @@ def market_summary(
         ``providers_proposed`` and ``hhi_proposed``. The county row's
         ``between_area_rate_cv`` is the dispersion of district mean rates.
     """
+    if hours_per_worker is None:
+        hours_per_worker = settings.HOURS_PER_CARE_WORKER
+    if turnover is None:
+        turnover = settings.WORKFORCE_TURNOVER
+    if vacancy is None:
+        vacancy = settings.WORKFORCE_VACANCY
+    if lead_share is None:
+        lead_share = settings.LEAD_PROVIDER_SHARE
+    if tier2_lead_share is None:
+        tier2_lead_share = settings.TIER2_LEAD_SHARE
     for name, value in (("turnover", turnover), ("vacancy", vacancy)):
         if not 0 <= value <= 1:
             raise ValidationError(f"{name} must be a share in [0, 1], got {value!r}.")

@@ -67,8 +67,8 @@ def assign_tiers(
     plan: LotPlan,
     *,
     tier2_rules: LotRules | None = None,
-    reserve_share: float = settings.TIER4_RESERVE_SHARE,
-    hours_per_worker: float = settings.HOURS_PER_CARE_WORKER,
+    reserve_share: float | None = None,
+    hours_per_worker: float | None = None,
     seed: int = 0,
     matrix: pd.DataFrame | None = None,
 ) -> TierPlan:
@@ -83,9 +83,10 @@ def assign_tiers(
     tier2_rules
         Rules for rural zones; default :meth:`LotRules.tier2`.
     reserve_share
-        Share of Tier 1-2 weekly hours held in the Tier 4 reserve.
+        Share of Tier 1-2 weekly hours held in the Tier 4 reserve; default
+        ``settings.TIER4_RESERVE_SHARE``.
     hours_per_worker
-        Weekly contact hours per care worker.
+        Weekly contact hours per care worker; default ``settings.HOURS_PER_CARE_WORKER``.
     seed
         Random seed for Tier 2 design.
     matrix
@@ -102,6 +103,10 @@ def assign_tiers(
     """
     if not isinstance(plan, LotPlan):
         raise ValidationError("plan must be a LotPlan from lotdesign.lots.design")
+    if reserve_share is None:
+        reserve_share = settings.TIER4_RESERVE_SHARE
+    if hours_per_worker is None:
+        hours_per_worker = settings.HOURS_PER_CARE_WORKER
     if not 0 <= reserve_share <= 1:
         raise ValidationError(f"reserve_share must be in [0, 1]; got {reserve_share}")
     ids = units["unit_id"].astype(str).reset_index(drop=True)
@@ -180,8 +185,8 @@ def assign_tiers(
 def summarise_tiers(
     assignment: pd.DataFrame,
     *,
-    hours_per_worker: float = settings.HOURS_PER_CARE_WORKER,
-    reserve_share: float = settings.TIER4_RESERVE_SHARE,
+    hours_per_worker: float | None = None,
+    reserve_share: float | None = None,
 ) -> pd.DataFrame:
     """Hours, customers, lots and care workers by tier, with the Tier 4 reserve sized.
 
@@ -190,9 +195,9 @@ def summarise_tiers(
     assignment
         ``unit_id``, ``lot_id``, ``tier``, ``hours``, ``customers`` per unit.
     hours_per_worker
-        Weekly contact hours per care worker.
+        Weekly contact hours per care worker; default ``settings.HOURS_PER_CARE_WORKER``.
     reserve_share
-        Share of Tier 1-2 hours held in reserve.
+        Share of Tier 1-2 hours held in reserve; default ``settings.TIER4_RESERVE_SHARE``.
 
     Returns
     -------
@@ -201,6 +206,10 @@ def summarise_tiers(
         ``customers``, ``share_hours``, ``share_customers``, ``care_workers`` and
         ``reserve_hours`` (Tier 4 only: the share of Tier 1-2 hours plus oversize hours).
     """
+    if hours_per_worker is None:
+        hours_per_worker = settings.HOURS_PER_CARE_WORKER
+    if reserve_share is None:
+        reserve_share = settings.TIER4_RESERVE_SHARE
     need = {"unit_id", "lot_id", "tier", "hours", "customers"}
     if not need <= set(assignment.columns):
         raise ValidationError(f"assignment needs columns {sorted(need)}")

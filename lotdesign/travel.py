@@ -76,7 +76,7 @@ def estimate_minutes(
     speed_a_mph: np.ndarray | float,
     speed_b_mph: np.ndarray | float,
     *,
-    circuity: float = settings.ROAD_CIRCUITY,
+    circuity: float | None = None,
 ) -> np.ndarray:
     """Estimated drive time (minutes) for straight-line distances.
 
@@ -89,13 +89,14 @@ def estimate_minutes(
     speed_a_mph, speed_b_mph
         Driving speeds (mph) at the two ends.
     circuity
-        Road distance / straight-line distance.
+        Road distance / straight-line distance; default ``settings.ROAD_CIRCUITY``.
 
     Returns
     -------
     numpy.ndarray
         Minutes.
     """
+    circuity = settings.ROAD_CIRCUITY if circuity is None else circuity
     road_miles = np.asarray(distance_m, dtype=float) * circuity / settings.METRES_PER_MILE
     pace = 0.5 * (1.0 / np.asarray(speed_a_mph, dtype=float) + 1.0 / np.asarray(speed_b_mph))
     return road_miles * pace * _MINUTES_PER_HOUR
@@ -161,9 +162,10 @@ class TravelModel:
     matrix
         Optional travel-time matrix (see :func:`validate_matrix`).
     circuity
-        Road distance / straight-line distance.
+        Road distance / straight-line distance; default ``settings.ROAD_CIRCUITY`` (read when
+        the model is built).
     speeds
-        Speed (mph) by rurality class.
+        Speed (mph) by rurality class; default ``settings.SPEED_MPH``.
     """
 
     def __init__(
@@ -174,7 +176,7 @@ class TravelModel:
         rurality: Sequence[str] | np.ndarray,
         *,
         matrix: pd.DataFrame | None = None,
-        circuity: float = settings.ROAD_CIRCUITY,
+        circuity: float | None = None,
         speeds: Mapping[str, float] | None = None,
     ) -> None:
         self.ids = np.asarray(ids, dtype=object).astype(str)
@@ -184,6 +186,7 @@ class TravelModel:
             raise ValidationError("ids, x, y and rurality must have the same length")
         if not (np.all(np.isfinite(self.x)) and np.all(np.isfinite(self.y))):
             raise ValidationError("every point needs finite x and y (BNG metres)")
+        circuity = settings.ROAD_CIRCUITY if circuity is None else circuity
         if not (np.isfinite(circuity) and circuity >= 1.0):
             raise ValidationError(f"circuity must be >= 1 (road >= straight line); got {circuity}")
         self.circuity = float(circuity)
@@ -225,7 +228,7 @@ class TravelModel:
         *,
         extra: pd.DataFrame | None = None,
         matrix: pd.DataFrame | None = None,
-        circuity: float = settings.ROAD_CIRCUITY,
+        circuity: float | None = None,
         speeds: Mapping[str, float] | None = None,
     ) -> TravelModel:
         """Build a model over a units frame (``unit_id``, ``x``, ``y``, ``rurality``).
@@ -238,7 +241,8 @@ class TravelModel:
             Further points (e.g. fixed centres) with columns ``id``, ``x``, ``y``, ``rurality``;
             they follow the units in position order.
         matrix, circuity, speeds
-            As for :class:`TravelModel`.
+            As for :class:`TravelModel` (defaults: ``settings.ROAD_CIRCUITY``,
+            ``settings.SPEED_MPH``).
         """
         frames = [units[["unit_id", "x", "y", "rurality"]].rename(columns={"unit_id": "id"})]
         if extra is not None and len(extra):

@@ -227,9 +227,9 @@ def test_docx_reads_back_with_the_lot_table(written):
     assert lots == ["L01", "L02", "R01", "T301"]
     row = dict(zip(header, grid[1], strict=True))
     assert row["Customers"] == "70"
-    assert row["Hours ok"] == "Pass"
+    assert row["Hours in band"] == "Pass"
     failing = dict(zip(header, grid[4], strict=True))
-    assert failing["Hours ok"] == "Fail"
+    assert failing["Hours in band"] == "Fail"
     assert failing["Reasons"] == "below the hours floor"
 
 
@@ -481,6 +481,46 @@ def test_parameters_from_settings_carry_their_sources():
         parameters_from_settings(["LOT_MAX_HOUR"])
 
 
+def test_parameters_are_read_from_settings_describe(monkeypatch):
+    # Settings are data: the table is settings.describe() as it is when called, not the
+    # settings module's source text.
+    fake = pd.DataFrame(
+        {
+            "name": ["LOT_MIN_HOURS", "SPEED_MPH"],
+            "value": [650.0, 19.5],
+            "section": ["Tier 1 lot rules", "Travel"],
+            "source": ["set in a test", "another test"],
+            "audience": ["domain", "engine"],
+        }
+    )
+
+    def describe(*, audience=None):
+        return fake if audience is None else fake[fake["audience"] == audience]
+
+    monkeypatch.setattr(settings, "describe", describe)
+    table = parameters_from_settings()
+    assert table.to_dict("list") == {
+        "section": ["Tier 1 lot rules", "Travel"],
+        "parameter": ["LOT_MIN_HOURS", "SPEED_MPH"],
+        "value": ["650", "19.5"],
+        "source": ["set in a test", "another test"],
+    }
+    assert list(parameters_from_settings(audience="engine")["parameter"]) == ["SPEED_MPH"]
+    with pytest.raises(ValidationError, match="SPEED_MPH"):
+        parameters_from_settings(["SPEED_MPH"], audience="domain")
+
+
+def test_settings_are_read_when_called(monkeypatch):
+    monkeypatch.setattr(settings, "SUPPRESS_MAX_COUNT", 12)
+    label = suppressed_label(12)
+    tables = report_tables(_inputs())
+    lots = tables["lots"].set_index("lot_id")
+    assert lots.loc["R01", "customers"] == label  # 12 customers
+    assert f"{label} customers" in " ".join(executive_summary(_inputs()))
+    monkeypatch.setattr(settings, "SEED_TIER1_AREAS", 17)
+    assert "17 areas holding about" in " ".join(executive_summary(_inputs()))
+
+
 def test_parameters_may_be_a_mapping():
     inputs = _inputs(parameters={"min_hours": 700, "lead_share": (0.7, "project default")})
     table = report_tables(inputs)["parameters"]
@@ -544,7 +584,8 @@ def test_lot_polygons_and_points_never_reach_the_tables():
 def test_report_from_the_engine_checks_and_tiers(tmp_path):
     # The real shapes: lotdesign.checks.check_plan's table and Series, and
     # lotdesign.tiers' summary (indexed by tier, with a total row).
-    from lotdesign import checks, lots, synthetic, tiers
+    from lotdesign import checks, lots, tiers
+    from lotdesign.datasets import synthetic
 
     units = synthetic.grid_units(120, seed=3)
     plan = tiers.assign_tiers(units, lots.design(units, seed=1), seed=1)

@@ -389,7 +389,7 @@ def validate_extract(
     *,
     lookup: str | Path | list | pd.DataFrame = "packaged",
     as_of: dt.date | str | None = None,
-    max_weekly_hours: float = settings.MAX_WEEKLY_HOURS,
+    max_weekly_hours: float | None = None,
 ) -> Extract:
     """Validate, filter to ``as_of`` and geocode a raw extract from :func:`read_extract`.
 
@@ -404,8 +404,8 @@ def validate_extract(
         Analysis date: only packages active on it (start on or before, end blank or on or
         after) are used; the others are excluded and counted. None uses every valid row.
     max_weekly_hours
-        Hours above this are implausible and rejected (default
-        :data:`lotdesign.settings.MAX_WEEKLY_HOURS`).
+        Hours above this are implausible and rejected; default
+        ``settings.MAX_WEEKLY_HOURS`` (:data:`lotdesign.settings.MAX_WEEKLY_HOURS`).
 
     Returns
     -------
@@ -416,6 +416,8 @@ def validate_extract(
     lotdesign.ValidationError
         No row is usable.
     """
+    if max_weekly_hours is None:
+        max_weekly_hours = settings.MAX_WEEKLY_HOURS
     mapping: dict[str, str] = raw.attrs.get("mapping") or {n: n for n in REQUIRED_COLUMNS}
     source = raw.attrs.get("path", "extract")
     if isinstance(as_of, str):
@@ -764,11 +766,12 @@ def read_packages(
     sheet: str | int | None = None,
     lookup: str | Path | list | pd.DataFrame = "packaged",
     as_of: dt.date | str | None = None,
-    max_weekly_hours: float = settings.MAX_WEEKLY_HOURS,
+    max_weekly_hours: float | None = None,
 ) -> Extract:
     """Read, validate and geocode a care-package extract in one call.
 
-    See :func:`read_extract` and :func:`validate_extract` for the parameters.
+    See :func:`read_extract` and :func:`validate_extract` for the parameters
+    (``max_weekly_hours`` default: ``settings.MAX_WEEKLY_HOURS``).
 
     Examples
     --------

@@ -1,0 +1,43 @@
+"""Maps of a lot design: self-contained offline HTML (folium) and static figures (matplotlib).
+
+The HTML maps go by email to elected members and providers, so they must open with no network
+and must never reveal a person:
+
+- :func:`save_offline` inlines every script and stylesheet from the copies vendored in
+  ``lotdesign/assets`` (see its ``manifest.json``) and raises on any external resource it has
+  no copy of — folium's own ``Map.save`` loads Leaflet and jQuery from CDNs and opens blank
+  offline;
+- :func:`lots_map` passes folium only allow-listed columns (folium's ``GeoJson`` embeds every
+  column of a frame in the page), with small counts suppressed by :mod:`lotdesign.disclosure`,
+  and draws areas and organisations only, never a customer;
+- without tiles the county outline is drawn so that the map reads on its own.
+
+The code lives in submodules, and everything public is imported here, so
+``from lotdesign import maps; maps.lots_map(...)`` works as before:
+
+- :mod:`lotdesign.maps.shared` -- the tier colours and labels, the allow-listed fields
+  (:data:`LOT_FIELDS`, :data:`UNIT_FIELDS`), input checks and the formatting of shared
+  figures;
+- :mod:`lotdesign.maps.offline` -- the vendored assets, :func:`save_offline` and
+  :func:`find_external_resources`;
+- :mod:`lotdesign.maps.interactive` -- the interactive map, :func:`lots_map`;
+- :mod:`lotdesign.maps.static` -- the static figure, :func:`static_map`.
+"""
+
+from __future__ import annotations
+
+from lotdesign.maps.interactive import lots_map
+from lotdesign.maps.offline import find_external_resources, save_offline
+from lotdesign.maps.shared import LOT_FIELDS, TIER_COLOURS, TIER_LABELS, UNIT_FIELDS
+from lotdesign.maps.static import static_map
+
+__all__ = [
+    "LOT_FIELDS",
+    "TIER_COLOURS",
+    "TIER_LABELS",
+    "UNIT_FIELDS",
+    "find_external_resources",
+    "lots_map",
+    "save_offline",
+    "static_map",
+]

@@ -1,0 +1,200 @@
+"""What a map may show, and the checks and formatting every map shares.
+
+The tier palette and labels, the only lot and unit columns a map may show
+(:data:`LOT_FIELDS`, :data:`UNIT_FIELDS`, from :mod:`lotdesign.columns`), the checks on the
+frames a map is drawn from (CRS, geometry types, tiers, no person identifiers on practice or
+office frames), coverage simplification, and the suppressed display text of shared figures
+(through :mod:`lotdesign.disclosure`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from lotdesign import columns as registry
+from lotdesign import settings
+from lotdesign.disclosure import looks_personal, safe_frame, suppressed_label
+from lotdesign.errors import ValidationError
+
+__all__ = ["LOT_FIELDS", "TIER_COLOURS", "TIER_LABELS", "UNIT_FIELDS"]
+
+#: Tier colours: the Okabe-Ito palette, distinguishable with the common colour-vision
+#: deficiencies and in greyscale print.
+TIER_COLOURS: dict[int, str] = {1: "#0072B2", 2: "#E69F00", 3: "#009E73", 4: "#CC79A7"}
+TIER_LABELS: dict[int, str] = {
+    1: "Tier 1 \u2013 lead-provider lots",
+    2: "Tier 2 \u2013 rural zones",
+    3: "Tier 3 \u2013 case-by-case purchase",
+    4: "Tier 4 \u2013 reserve (DPS)",
+}
+#: The only lot columns a map may show, with their labels (from :mod:`lotdesign.columns`,
+#: which also gives their formats and which of them count people). Anything else in the
+#: frame is dropped before folium sees it.
+LOT_FIELDS: dict[str, str] = {
+    name: registry.label(name)
+    for name in (
+        "lot_id",
+        "lot_name",
+        "tier",
+        "hours",
+        "customers",
+        "care_workers",
+        "radius_miles",
+        "cost_per_customer_week_now",
+        "cost_per_customer_week_proposed",
+        "passes",
+        "pass_fail",
+        "rag",
+    )
+}
+#: The only unit columns a map may show.
+UNIT_FIELDS: dict[str, str] = {
+    name: registry.label(name)
+    for name in ("unit_id", "unit_name", "lot_id", "tier", "hours", "customers")
+}
+
+
+# --- Input checks --------------------------------------------------------------------------
+
+
+def _to_bng(frame: Any, what: str, *, geom_types: Sequence[str]) -> gpd.GeoDataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise ValidationError(f"{what} must be a GeoDataFrame, got {type(frame).__name__}.")
+    if frame.crs is None:
+        raise ValidationError(
+            f"{what} has no CRS; set it (e.g. frame.set_crs('{settings.CRS_BNG}')) first."
+        )
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    bad = sorted(set(frame.geom_type) - set(geom_types))
+    if bad:
+        raise ValidationError(f"{what} must hold {' or '.join(geom_types)} geometries, not {bad}.")
+    return frame.to_crs(settings.CRS_BNG)
+
+
+def _check_tiers(frame: pd.DataFrame, what: str) -> pd.Series:
+    tiers = pd.to_numeric(frame["tier"], errors="coerce")
+    bad = ~tiers.isin(list(TIER_COLOURS))
+    if bad.any():
+        examples = frame.loc[bad, "tier"].head(3).tolist()
+        raise ValidationError(f"{what} tier must be 1, 2, 3 or 4; found {examples}.")
+    return tiers.astype(int)
+
+
+def _refuse_people(frame: pd.DataFrame, what: str) -> None:
+    """Practices and offices are organisations: a frame with person identifiers is a mistake."""
+    people = [c for c in frame.columns if looks_personal(str(c)) == "a person identifier"]
+    if people:
+        raise ValidationError(
+            f"{what} has person identifier columns {people}: maps show organisations and "
+            "areas, never customers. Pass GP practices or provider offices only."
+        )
+
+
+def _simplify_coverage(geoms: gpd.GeoSeries, tolerance: float, what: str) -> np.ndarray:
+    """Simplify polygons that tile an area without opening gaps between neighbours.
+
+    ``shapely.coverage_simplify`` simplifies each shared edge once, so neighbours stay edge to
+    edge; it needs a valid coverage (shared edges with identical vertices). Boundary files
+    usually are one; lots dissolved from units may be off by floating-point noise, which
+    ``shapely.coverage_clean`` (shapely >= 2.2) repairs.
+    """
+    values = geoms.to_numpy()
+    if tolerance <= 0 or len(values) == 0:
+        return values
+    if not shapely.coverage_is_valid(values):
+        if hasattr(shapely, "coverage_clean"):
+            values = shapely.coverage_clean(values)
+        if not shapely.coverage_is_valid(values):
+            warnings.warn(
+                f"{what} polygons overlap or their shared edges do not match, so small gaps "
+                "may show between them on the map.",
+                UserWarning,
+                stacklevel=3,
+            )
+    return shapely.coverage_simplify(values, tolerance)
+
+
+def _with_geometry(frame: gpd.GeoDataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
+    """A copy of a frame, index reset, with new geometries in place of its own."""
+    frame = frame.reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        frame.drop(columns=frame.geometry.name), geometry=gpd.GeoSeries(geoms, crs=frame.crs)
+    )
+
+
+def _county(
+    lots: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, outline: gpd.GeoDataFrame | None
+) -> Any:
+    """The county as one shape: the outline given, else the outer edge of lots and units."""
+    if outline is not None:
+        outline = _to_bng(outline, "outline", geom_types=("Polygon", "MultiPolygon"))
+        if outline.empty:
+            raise ValidationError("outline has no polygon.")
+        return shapely.union_all(outline.geometry.to_numpy())
+    parts = [lots.geometry.to_numpy()]
+    if units is not None:
+        parts.append(units.geometry.to_numpy())
+    return shapely.union_all(np.concatenate(parts))
+
+
+def _web_geoms(geoms: np.ndarray, crs: Any) -> gpd.GeoSeries:
+    web = gpd.GeoSeries(geoms, crs=crs).to_crs(settings.CRS_WGS84)
+    grid = settings.MAP_COORDINATE_PRECISION_DEG
+    return gpd.GeoSeries(shapely.set_precision(web.to_numpy(), grid, mode="pointwise"), crs=web.crs)
+
+
+# --- Formatting of shared figures ------------------------------------------------------------
+
+
+def _display(frame: pd.DataFrame, max_count: int) -> pd.DataFrame:
+    """Shared values as display text, in the formats of :mod:`lotdesign.columns`: the page
+    never holds a raw figure to be re-derived, and a figure over a suppressed count says so."""
+    label = suppressed_label(max_count)
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        entry = registry.column(column)
+        texts = [entry.fmt(v) for v in frame[column]]
+        if entry.rate_of is not None and entry.rate_of in frame.columns:
+            over = registry.label(entry.rate_of).lower()
+            texts = [
+                f"suppressed ({label} {over})" if d == label else text
+                for text, d in zip(texts, frame[entry.rate_of], strict=True)
+            ]
+        out[column] = texts
+    return out
+
+
+def _shared_properties(
+    frame: gpd.GeoDataFrame, fields: Mapping[str, str], max_count: int
+) -> pd.DataFrame:
+    renamed = frame
+    if "name" in frame.columns:
+        # The contract's "name" on lots and units is the area's name, not a person's.
+        target = "lot_name" if "lot_name" in fields else "unit_name"
+        if target not in frame.columns:
+            renamed = frame.rename(columns={"name": target})
+    present = [c for c in fields if c in renamed.columns]
+    # Figures computed over a count of people (a cost per customer-week over customers) are
+    # blanked with a suppressed count; which they are is the registry's word.
+    rates = {c: e.rate_of for c in present if (e := registry.column(c)).rate_of is not None}
+    missing_denominator = {r: d for r, d in rates.items() if d not in renamed.columns}
+    if missing_denominator:
+        raise ValidationError(
+            f"Columns {sorted(missing_denominator)} are rates per customer (computed over "
+            f"{sorted(set(missing_denominator.values()))}), but the frame has no such column to "
+            "tell whether they rest on a small count; add it."
+        )
+    shared = safe_frame(
+        pd.DataFrame(renamed.drop(columns=renamed.geometry.name)),
+        present,
+        rates=rates,
+        max_count=max_count,
+    )
+    return _display(shared, max_count)

@@ -1,0 +1,208 @@
+"""The static map: :func:`static_map`, a matplotlib figure (PNG, SVG, PDF) for a report.
+
+Lots filled by tier in the colours of the interactive map, inside the county outline, with a
+legend and a scale bar. No figures and no people are drawn, so nothing needs suppressing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from lotdesign import settings
+from lotdesign.errors import ValidationError
+from lotdesign.maps.shared import (
+    TIER_COLOURS,
+    TIER_LABELS,
+    _check_tiers,
+    _county,
+    _refuse_people,
+    _simplify_coverage,
+    _to_bng,
+    _with_geometry,
+)
+
+__all__ = ["static_map"]
+
+
+def static_map(
+    lots: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame | None = None,
+    *,
+    path: str | Path,
+    outline: gpd.GeoDataFrame | None = None,
+    practices: gpd.GeoDataFrame | None = None,
+    offices: gpd.GeoDataFrame | None = None,
+    title: str = "Proposed home-care lots",
+    synthetic: bool = False,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 150,
+    label_lots: bool | None = None,
+    simplify_tolerance: float | None = None,
+) -> list[Path]:
+    """Draw a lot design as a static figure for a report (matplotlib; PNG and SVG).
+
+    Lots are filled by tier (the colours of :func:`lots_map`), labelled with their IDs, inside
+    the county outline, with a legend, a 10 km scale bar and, for demo data, a "SYNTHETIC
+    DATA" label. No figures and no people are drawn, so nothing needs suppressing.
+
+    Parameters
+    ----------
+    lots, units, outline, practices, offices, title, synthetic
+        As in :func:`lots_map`.
+    path
+        Output path; each format is written with its own suffix (``lots.png``, ``lots.svg``).
+    formats
+        Any of ``"png"``, ``"svg"``, ``"pdf"``.
+    dpi
+        Resolution of raster output.
+    label_lots
+        Write lot IDs on the lots; default: when there are at most 60 lots.
+    simplify_tolerance
+        As in :func:`lots_map` (default ``settings.MAP_SIMPLIFY_TOLERANCE_M``); keeps the SVG
+        small.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``formats``.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if simplify_tolerance is None:
+        simplify_tolerance = settings.MAP_SIMPLIFY_TOLERANCE_M
+    formats = [f.lower().lstrip(".") for f in formats]
+    unknown = sorted(set(formats) - {"png", "svg", "pdf"})
+    if unknown or not formats:
+        raise ValidationError(f"formats must be some of png, svg, pdf; got {list(formats)}.")
+    lots = _to_bng(lots, "lots", geom_types=("Polygon", "MultiPolygon"))
+    for column in ("lot_id", "tier"):
+        if column not in lots.columns:
+            raise ValidationError(f"lots needs a {column!r} column.")
+    if lots.empty:
+        raise ValidationError("lots has no lot with a polygon to draw.")
+    lots = lots.assign(tier=_check_tiers(lots, "lots"))
+    county = gpd.GeoSeries([_county(lots, None, outline)], crs=settings.CRS_BNG)
+
+    lots = _with_geometry(lots, _simplify_coverage(lots.geometry, simplify_tolerance, "Lot"))
+    unit_lines = None
+    if units is not None:
+        unit_frame = _to_bng(units, "units", geom_types=("Polygon", "MultiPolygon"))
+        unit_lines = gpd.GeoSeries(
+            _simplify_coverage(unit_frame.geometry, simplify_tolerance, "Unit"),
+            crs=settings.CRS_BNG,
+        ).boundary
+    point_layers = []
+    for frame, what, marker, colour in (
+        (practices, "GP practices", "o", "#ffffff"),
+        (offices, "Provider offices", "s", "#f0e442"),
+    ):
+        if frame is not None:
+            _refuse_people(frame, what)
+            pts = _to_bng(frame, what, geom_types=("Point",))
+            if not pts.empty:
+                point_layers.append((pts, what, marker, colour))
+
+    west, south, east, north = county.total_bounds
+    pad = 0.03 * max(east - west, north - south)
+    west, south, east, north = west - pad, south - pad, east + pad, north + pad
+    # Size the figure to the county's shape so the map, not white space, fills the page.
+    map_height = float(np.clip(8.0 * (north - south) / (east - west), 4.0, 11.0))
+    with matplotlib.rc_context({"svg.hashsalt": "lotdesign", "svg.fonttype": "none"}):
+        fig = Figure(figsize=(8.0, map_height + 1.0 + 0.4 * synthetic), layout="constrained")
+        ax = fig.add_subplot()
+        county.plot(ax=ax, color="#ffffff", edgecolor="#333333", linewidth=1.2, zorder=1)
+        lots.plot(
+            ax=ax,
+            color=lots["tier"].map(TIER_COLOURS),
+            alpha=0.75,
+            edgecolor="#ffffff",
+            linewidth=0.9,
+            zorder=2,
+        )
+        if unit_lines is not None:
+            unit_lines.plot(ax=ax, color="#555555", linewidth=0.25, zorder=3)
+        handles: list[Any] = [
+            Patch(facecolor=TIER_COLOURS[t], alpha=0.75, edgecolor="#333", label=TIER_LABELS[t])
+            for t in sorted(lots["tier"].unique())
+        ]
+        for pts, what, marker, colour in point_layers:
+            style = {"marker": marker, "markerfacecolor": colour, "markeredgecolor": "#222"}
+            ax.plot(pts.geometry.x, pts.geometry.y, linestyle="", markersize=4, zorder=5, **style)
+            handles.append(Line2D([], [], linestyle="", label=what, **style))
+        if label_lots is None:
+            label_lots = len(lots) <= 60
+        if label_lots:
+            anchors = shapely.point_on_surface(lots.geometry.to_numpy())
+            for lot_id, anchor in zip(lots["lot_id"], anchors, strict=True):
+                ax.annotate(
+                    str(lot_id),
+                    (anchor.x, anchor.y),
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    zorder=6,
+                    color="#111111",
+                    # A box, not a path effect, keeps the label a <text> element in SVG.
+                    bbox={
+                        "boxstyle": "round,pad=0.15",
+                        "fc": "#ffffff",
+                        "ec": "none",
+                        "alpha": 0.7,
+                    },
+                )
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        ax.set_aspect("equal")
+        ax.set_autoscale_on(False)
+        _scale_bar(ax)
+        ax.set_axis_off()
+        fig.suptitle(title, fontsize=13, fontweight="bold")
+        if synthetic:
+            ax.set_title(
+                "SYNTHETIC DATA \u2013 not real people",
+                fontsize=12,
+                fontweight="bold",
+                color="#ffffff",
+                backgroundcolor="#b00020",
+            )
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+        base = Path(path)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        written = []
+        for fmt in formats:
+            target = base.with_suffix(f".{fmt}")
+            # No creation date, so the same design gives the same file.
+            metadata = {"Date": None} if fmt in ("svg", "pdf") else {}
+            metadata["Title"] = title
+            fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata, facecolor="#ffffff")
+            written.append(target)
+    return written
+
+
+def _scale_bar(ax: Any, length_m: float = 10_000.0) -> None:
+    """A plain scale bar in the lower right: BNG units are metres, so it is exact."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width = x1 - x0
+    length = length_m if width > 2.5 * length_m else max(round(width / 5, -3), 1000.0)
+    right = x1 - 0.04 * width
+    bottom = y0 + 0.04 * (y1 - y0)
+    ax.plot([right - length, right], [bottom, bottom], color="#111", linewidth=3, zorder=7)
+    ax.text(
+        right - length / 2,
+        bottom + 0.012 * (y1 - y0),
+        f"{length / 1000:g} km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=7,
+    )

@@ -1,0 +1,47 @@
+"""The recommendation report (Word, HTML, PDF) and its Excel tables.
+
+A consultant's report on a lot design: an executive summary written from the numbers, the
+method and every parameter used with its source, the lot table with its rule checks, the
+map, cost and market charts, and the risks and caveats. Councils edit the Word file; the HTML
+file opens offline (styles and charts inlined, no external URL), and a PDF is printed from it
+when WeasyPrint is installed. ``tables.xlsx`` holds the same tables in full, one sheet each.
+
+Everything here leaves the analyst's machine, so every table goes through
+:func:`lotdesign.disclosure.suppress_counts` first (counts of 1 to
+:data:`~lotdesign.settings.SUPPRESS_MAX_COUNT` people shown as ``"1–7"``, and rates over them
+blanked). What a column is (its label and format, whether it counts people, whether it may be
+shared at all) comes from the column registry, :mod:`lotdesign.columns`: a column it does not
+know is left out with a warning, and one whose name looks personal is refused. Where a stage
+was not run its table is None and the report says so rather than showing a number.
+
+The report content is built once as a list of blocks (headings, paragraphs, tables, figures)
+and rendered to each format, so the Word and HTML files always say the same thing.
+
+Modules: :mod:`~lotdesign.report.inputs` (what a report shows),
+:mod:`~lotdesign.report.parameters` (the parameters table from the settings),
+:mod:`~lotdesign.report.tables` (the shareable tables), :mod:`~lotdesign.report.text` (the
+words from the numbers), :mod:`~lotdesign.report.display` (cell texts and labels),
+:mod:`~lotdesign.report.charts`, :mod:`~lotdesign.report.content` (the blocks),
+:mod:`~lotdesign.report.docx` (Word), :mod:`~lotdesign.report.html` (HTML) and
+:mod:`~lotdesign.report.writers` (the files).
+"""
+
+from __future__ import annotations
+
+from lotdesign.report.inputs import SYNTHETIC_LABEL, ReportInputs
+from lotdesign.report.parameters import parameters_from_settings
+from lotdesign.report.tables import report_tables, shareable_table
+from lotdesign.report.text import executive_summary, risks_and_caveats
+from lotdesign.report.writers import write_report, write_tables
+
+__all__ = [
+    "SYNTHETIC_LABEL",
+    "ReportInputs",
+    "executive_summary",
+    "parameters_from_settings",
+    "report_tables",
+    "risks_and_caveats",
+    "shareable_table",
+    "write_report",
+    "write_tables",
+]
