@@ -19,7 +19,8 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 	$(PIP) install --quiet -e ".[reports,notebooks,dev,bench]"
 	touch $@ $(VENV)/.demo-installed
 
-## make demo: write the synthetic demo county into data/raw and run the whole job on it
+## make demo: write the synthetic demo county into data/demo and run the whole job on it
+## (shared outputs in reports/demo; data/raw, where a real extract goes, is never touched)
 demo: $(VENV)/.demo-installed
 	$(PY) -m lotdesign demo
 
@@ -41,7 +42,7 @@ bench: $(VENV)/.test-installed
 	$(PY) benchmarks/bench_demo.py
 
 clean:
-	rm -rf data/processed/*.gpkg data/processed/*.csv reports/*.html reports/*.docx reports/*.xlsx reports/*.csv reports/*.png reports/*.svg
+	rm -rf data/demo reports/demo
 
 ## make hooks: strip notebook outputs on commit (nbstripout git filter, configured by .gitattributes)
 hooks: $(VENV)/.test-installed

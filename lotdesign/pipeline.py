@@ -1,8 +1,8 @@
-"""The whole chain for one config: read, validate, geocode, build units, write outputs.
+"""The whole chain for one run spec: read, validate, geocode, units, lots, cost, report.
 
-``run(config)`` is what ``lotdesign run CONFIG.yaml`` calls. It prints progress (one line per
-step with its time) and returns a :class:`RunResult` with the in-memory results and the
-paths it wrote.
+``run(spec)`` is what ``lotdesign run CONFIG.yaml`` calls, and ``check(spec)`` what
+``lotdesign check`` calls. ``run`` prints progress (one line per step with its time), saves
+the run to ``processed/run`` and returns a :class:`~lotdesign.results.Run`.
 """
 
 from __future__ import annotations
@@ -12,39 +12,22 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
 from lotdesign import postcodes as pc
 from lotdesign import settings
-from lotdesign.config import RunConfig, load_config
 from lotdesign.errors import ValidationError
 from lotdesign.io.boundaries import read_boundaries
 from lotdesign.io.lookups import geocode, read_postcode_lookup
 from lotdesign.io.packages import Extract, read_extract, validate_extract
 from lotdesign.io.practices import read_epcn, read_epraccur
+from lotdesign.results import Checks, CostResult, Run, read_run
+from lotdesign.spec import RunSpec, load_spec
 from lotdesign.units import make_units, write_units
 
-
-@dataclass
-class RunResult:
-    """What a run produced: in-memory results and the files written."""
-
-    config: RunConfig
-    extract: Extract
-    units: gpd.GeoDataFrame
-    customers: pd.DataFrame
-    packages: pd.DataFrame | None = None
-    practices: pd.DataFrame | None = None
-    providers: pd.DataFrame | None = None
-    lookup: pd.DataFrame | None = None
-    paths: dict[str, Path] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
+__all__ = ["STAGES", "Progress", "check", "read_run", "run"]
 
 
 class Progress:
@@ -98,113 +81,83 @@ def read_providers(path: Path, lookup: pd.DataFrame | None = None) -> pd.DataFra
     return out
 
 
-def _lookup_for(config: RunConfig, postcodes: list[str]) -> pd.DataFrame:
-    if config.postcode_lookup == "packaged":
+def _lookup_for(spec: RunSpec, postcodes: list[str]) -> pd.DataFrame:
+    if spec.inputs.postcode_lookup == "packaged":
         return read_postcode_lookup("packaged", postcodes=postcodes)
-    return read_postcode_lookup(config.postcode_lookup)
+    return read_postcode_lookup(spec.inputs.postcode_lookup)
 
 
-def _reference_postcodes(config: RunConfig, lookup: pd.DataFrame, districts: list[str]):
+def _reference_postcodes(spec: RunSpec, lookup: pd.DataFrame, districts: list[str]):
     """All live postcodes of the districts in play: the denominator of the density proxy."""
-    if config.postcode_lookup == "packaged":
+    if spec.inputs.postcode_lookup == "packaged":
         ref = read_postcode_lookup("packaged", districts=districts)
     else:
         ref = lookup[lookup["district"].isin(districts) | lookup["district"].isna()]
     return ref[~ref["terminated"]].dropna(subset=["easting"])
 
 
-#: Rule keys a config's ``rules:`` may hold, beyond :class:`lotdesign.lots.LotRules` fields.
-RULE_OPTIONS: tuple[str, ...] = (
-    "target_lots",
-    "locked",
-    "start_plan",
-    "travel_matrix",
-    "tier2",
-    "search",
-)
-
-#: Lot-engine search effort a config's ``rules.search`` may ask for (see settings).
-SEARCH_LEVELS: dict[str, dict[str, int]] = {
-    "standard": {
-        "variants": settings.RUN_LOT_VARIANTS,
-        "lns_rounds": settings.RUN_LOT_LNS_ROUNDS,
-        "restarts": settings.RUN_LOT_RESTARTS,
-    },
-    "thorough": dict(settings.RUN_LOT_THOROUGH),
-}
-
 #: Stages of a run, in order; ``run(until=...)`` stops after one.
 STAGES: tuple[str, ...] = ("units", "lots", "cost", "report")
 
+#: Where a run is saved inside its processed folder (read it back with :func:`read_run`).
+RUN_FOLDER = "run"
 
-def lot_rules(config: RunConfig):
-    """The Tier 1 and Tier 2 :class:`~lotdesign.lots.LotRules` and design options of a config.
+
+def _as_spec(spec: RunSpec | str | Path) -> RunSpec:
+    return spec if isinstance(spec, RunSpec) else load_spec(spec)
+
+
+def check(spec: RunSpec | str | Path, *, quiet: bool = False, stream=None) -> Extract:
+    """Check a spec and its inputs without designing anything (``lotdesign check``).
+
+    Reads the spec (every problem at once), then reads, validates and geocodes the extract
+    and reads the practice and provider files, printing the reconciliation of rows and hours.
+
+    Returns
+    -------
+    lotdesign.io.packages.Extract
+        The checked extract.
 
     Raises
     ------
     lotdesign.ValidationError
-        An unknown key under ``rules`` (naming the allowed ones) or a file that is missing.
+        A bad spec or unreadable inputs.
     """
-    from dataclasses import fields
-
-    from lotdesign.lots import LotRules
-
-    names = {f.name for f in fields(LotRules)}
-    given = dict(config.rules)
-    unknown = sorted(set(given) - names - set(RULE_OPTIONS))
-    if unknown:
-        raise ValidationError(
-            f"config key 'rules.{unknown[0]}' is not a rule. Allowed: "
-            f"{', '.join(sorted(names - {'speeds'}) + list(RULE_OPTIONS))}."
-        )
-    tier2 = given.pop("tier2", None) or {}
-    if not isinstance(tier2, dict) or set(tier2) - names:
-        raise ValidationError(
-            f"config key 'rules.tier2' must map rule names ({', '.join(sorted(names))}) to values."
-        )
-    options: dict[str, Any] = {}
-    search = given.pop("search", None) or "standard"
-    if search not in SEARCH_LEVELS:
-        raise ValidationError(
-            f"config key 'rules.search' is {search!r}; use one of: {', '.join(SEARCH_LEVELS)}."
-        )
-    options["search"] = SEARCH_LEVELS[search]
-    if "target_lots" in given:
-        options["target_lots"] = given.pop("target_lots")
-    base = config.path.resolve().parent if config.path is not None else Path(".")
-    for key in ("locked", "start_plan", "travel_matrix"):
-        value = given.pop(key, None)
-        if value is None:
-            continue
-        path = Path(value) if Path(value).is_absolute() else base / value
-        if not path.exists():
-            raise ValidationError(f"config key 'rules.{key}': file {path} does not exist.")
-        options[key] = pd.read_csv(path, dtype={"unit_id": str, "origin": str, "destination": str})
-    rules = LotRules(**given)
-    return rules, LotRules.tier2(**tier2), options
+    spec = _as_spec(spec)
+    progress = Progress(3, stream=stream, quiet=quiet)
+    progress.say(f"lotdesign check: {spec.name}")
+    spec.design_options()  # the rules' CSV files are read here, so their errors show now
+    extract, lookup = _read_extract(spec, progress)
+    with progress.step("Reading practices and providers"):
+        _read_places(spec, lookup)
+    progress.say(extract.reconciliation_text())
+    for note in extract.notes:
+        progress.say(f"  note: {note}")
+    return extract
 
 
 def run(
-    config: RunConfig | str | Path,
+    spec: RunSpec | str | Path,
     *,
     quiet: bool = False,
     stream=None,
     until: str | None = None,
     write: bool = True,
-) -> RunResult:
-    """Run the chain for a config and write its outputs.
+) -> Run:
+    """Run the chain for a spec and write its outputs.
 
     Stages: read and validate the extract, geocode, build demand units (``units.gpkg``);
     design Tier 1 lots, Tier 2 zones and the Tier 4 reserve, check every lot
     (``lots.gpkg``, ``lot_summary.csv``); model cost and the market (``cost_summary.csv``,
     ``market_summary.csv``); draw the maps and write the report (``lots_map.html``,
     ``lots.png``/``.svg``, ``report.docx``/``.html``, ``tables.xlsx``); and scan everything
-    in the reports folder for personal data.
+    in the reports folder for personal data. The run is saved to ``processed/run``
+    (:func:`lotdesign.read_run` reads it back).
 
     Parameters
     ----------
-    config
-        A :class:`~lotdesign.config.RunConfig` or the path of a YAML config.
+    spec
+        A :class:`~lotdesign.spec.RunSpec` or the path of a YAML config.
     quiet
         Print nothing.
     stream
@@ -217,7 +170,7 @@ def run(
 
     Returns
     -------
-    RunResult
+    Run
 
     Raises
     ------
@@ -226,80 +179,43 @@ def run(
     """
     if until is not None and until not in STAGES:
         raise ValidationError(f"until must be one of {', '.join(STAGES)}; got {until!r}.")
-    if not isinstance(config, RunConfig):
-        config = load_config(config)
+    spec = _as_spec(spec)
     last = STAGES.index(until) if until is not None else len(STAGES) - 1
     if not write and last >= STAGES.index("report"):
         raise ValidationError("the report stage writes files: use write=True or until='cost'.")
     steps = (4 if write else 3) + 2 * last + (1 if last >= 3 else 0)
     progress = Progress(steps, stream=stream, quiet=quiet)
-    label = "  [SYNTHETIC DATA]" if config.synthetic else ""
-    progress.say(f"lotdesign run: {config.name}{label}")
-    rules = lot_rules(config) if last >= 1 else None  # check the rules before the long steps
+    label = "  [SYNTHETIC DATA]" if spec.synthetic else ""
+    progress.say(f"lotdesign run: {spec.name}{label}")
+    # Options are built before the long steps so a bad rule or missing CSV fails at once.
+    options = spec.design_options() if last >= 1 else None
+    extract, lookup = _read_extract(spec, progress)
     paths: dict[str, Path] = {}
+    if write:
+        paths.update(extract.write(spec.outputs.processed))
 
-    with progress.step(f"Reading {config.packages.name}"):
-        raw = read_extract(config.packages, columns=config.columns, sheet=config.sheet)
-        postcode_col = raw[raw.attrs["mapping"]["postcode"]]
-        wanted = set(
-            pc.normalise_series(
-                postcode_col.map(lambda v: v if isinstance(v, str) else None)
-            ).dropna()
-        )
-    which = "packaged" if config.postcode_lookup == "packaged" else "given"
-    with progress.step(f"Geocoding with the {which} postcode lookup"):
-        extra_postcodes: list[str] = []
-        if config.gp_practices is not None:
-            practices_raw = pd.read_csv(config.gp_practices, header=None, dtype=str, usecols=[9])
-            extra_postcodes += list(pc.normalise_series(practices_raw[9]).dropna())
-        if config.providers is not None:
-            prov = pd.read_csv(config.providers, dtype=str)
-            for col in prov.columns:
-                if "postcode" in col.lower():
-                    extra_postcodes += list(pc.normalise_series(prov[col]).dropna())
-        lookup = _lookup_for(config, sorted(wanted | set(extra_postcodes)))
-        kwargs = {}
-        if config.max_weekly_hours is not None:
-            kwargs["max_weekly_hours"] = config.max_weekly_hours
-        extract = validate_extract(raw, lookup=lookup, as_of=config.as_of, **kwargs)
-        if write:
-            paths.update(extract.write(config.processed))
-    progress.say(extract.reconciliation_text())
-
-    with progress.step(f"Building {config.units.replace('_', ' ')} units"):
-        practices = None
-        if config.gp_practices is not None:
-            practices = read_epraccur(config.gp_practices, lookup=lookup)
-            if config.epcn is not None:
-                practices = practices.merge(read_epcn(config.epcn), on="code", how="left")
-        providers = (
-            read_providers(config.providers, lookup) if config.providers is not None else None
-        )
-        boundaries = (
-            read_boundaries(config.boundaries, layer=config.boundary_layer)
-            if config.boundaries is not None
-            else None
-        )
+    with progress.step(f"Building {spec.units.replace('_', ' ')} units"):
+        practices, providers, boundaries = _read_places(spec, lookup)
         districts = sorted(extract.customers["district"].dropna().unique())
         reference = None
         if extract.customers["rurality"].isna().any():
-            reference = _reference_postcodes(config, lookup, districts)
+            reference = _reference_postcodes(spec, lookup, districts)
         units, customers = make_units(
             extract.customers,
-            unit_type=config.units,
+            unit_type=spec.units,
             boundaries=boundaries,
             practices=practices,
             reference_postcodes=reference,
         )
     if write:
         with progress.step("Writing units"):
-            paths["units"] = write_units(units, config.processed / "units.gpkg")
+            paths["units"] = write_units(units, spec.outputs.processed / "units.gpkg")
     progress.say(
-        f"{len(units)} {config.units.replace('_', ' ')} units, "
+        f"{len(units)} {spec.units.replace('_', ' ')} units, "
         f"{int(units['customers'].sum()):,} customers, {units['hours'].sum():,.1f} hours a week"
     )
-    result = RunResult(
-        config=config,
+    result = Run(
+        spec=spec,
         extract=extract,
         units=units,
         customers=customers,
@@ -309,15 +225,65 @@ def run(
         lookup=lookup,
         paths=paths,
         timings=progress.timings,
-        extras={"write": write},
     )
     if last >= 1:
-        _lots_stage(result, progress, rules)
+        _lots_stage(result, progress, options, write=write)
     if last >= 2:
-        _cost_stage(result, progress)
+        _cost_stage(result, progress, write=write)
     if last >= 3:
         _report_stage(result, progress)
+    if write:
+        result.paths["run"] = spec.outputs.processed / RUN_FOLDER
+        result.save(result.paths["run"])
     return result
+
+
+def _read_extract(spec: RunSpec, progress: Progress) -> tuple[Extract, pd.DataFrame]:
+    inputs = spec.inputs
+    columns = inputs.columns.given()
+    with progress.step(f"Reading {inputs.packages.name}"):
+        raw = read_extract(inputs.packages, columns=columns, sheet=inputs.sheet)
+        postcode_col = raw[raw.attrs["mapping"]["postcode"]]
+        wanted = set(
+            pc.normalise_series(
+                postcode_col.map(lambda v: v if isinstance(v, str) else None)
+            ).dropna()
+        )
+    which = "packaged" if inputs.postcode_lookup == "packaged" else "given"
+    with progress.step(f"Geocoding with the {which} postcode lookup"):
+        extra_postcodes: list[str] = []
+        if inputs.gp_practices is not None:
+            practices_raw = pd.read_csv(inputs.gp_practices, header=None, dtype=str, usecols=[9])
+            extra_postcodes += list(pc.normalise_series(practices_raw[9]).dropna())
+        if inputs.providers is not None:
+            prov = pd.read_csv(inputs.providers, dtype=str)
+            for col in prov.columns:
+                if "postcode" in col.lower():
+                    extra_postcodes += list(pc.normalise_series(prov[col]).dropna())
+        lookup = _lookup_for(spec, sorted(wanted | set(extra_postcodes)))
+        kwargs = {}
+        if inputs.max_weekly_hours is not None:
+            kwargs["max_weekly_hours"] = inputs.max_weekly_hours
+        extract = validate_extract(raw, lookup=lookup, as_of=inputs.as_of, **kwargs)
+    progress.say(extract.reconciliation_text())
+    return extract, lookup
+
+
+def _read_places(spec: RunSpec, lookup: pd.DataFrame):
+    """GP practices (with PCNs), provider offices and boundaries, where the spec gives them."""
+    inputs = spec.inputs
+    practices = None
+    if inputs.gp_practices is not None:
+        practices = read_epraccur(inputs.gp_practices, lookup=lookup)
+        if inputs.epcn is not None:
+            practices = practices.merge(read_epcn(inputs.epcn), on="code", how="left")
+    providers = read_providers(inputs.providers, lookup) if inputs.providers is not None else None
+    boundaries = (
+        read_boundaries(inputs.boundaries, layer=inputs.boundary_layer)
+        if inputs.boundaries is not None
+        else None
+    )
+    return practices, providers, boundaries
 
 
 def _lines_with_units(packages: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
@@ -328,46 +294,30 @@ def _lines_with_units(packages: pd.DataFrame, customers: pd.DataFrame) -> pd.Dat
     )
 
 
-def _lots_stage(result: RunResult, progress: Progress, rules) -> None:
+def _lots_stage(result: Run, progress: Progress, options: dict, *, write: bool) -> None:
     from lotdesign import checks, lots, tiers
 
-    config, units = result.config, result.units
-    tier1, tier2, options = rules
-    matrix = options.get("travel_matrix")
+    spec, units = result.spec, result.units
+    matrix = options["matrix"]
     with progress.step("Designing Tier 1 lots"):
-        plan = lots.design(
-            units,
-            rules=tier1,
-            seed=config.seed,
-            target_lots=options.get("target_lots"),
-            locked=options.get("locked"),
-            start=options.get("start_plan"),
-            matrix=matrix,
-            **options["search"],
-        )
+        plan = lots.design(units, **options)
     with progress.step("Tier 2 zones, Tier 3, the Tier 4 reserve and rule checks"):
-        tier_plan = tiers.assign_tiers(
-            units, plan, tier2_rules=tier2, seed=config.seed, matrix=matrix
-        )
+        tier_plan = tiers.assign_tiers(units, plan, matrix=matrix, **spec.tier_options())
         table, summary = checks.check_plan(
             units,
             tier_plan.assignment,
-            rules=tier1,
-            tier2_rules=tier2,
+            rules=plan.rules,
+            tier2_rules=spec.tier2_rules(),
             customers=result.customers,
             centres=tier_plan.lots,
             matrix=matrix,
         )
         polygons = checks.lot_polygons(units, tier_plan.assignment, table)
-    result.extras.update(
-        plan=plan,
-        tier_plan=tier_plan,
-        lot_table=table,
-        plan_summary=summary,
-        lot_polygons=polygons,
-    )
-    if result.extras["write"]:
-        gpkg = config.processed / "lots.gpkg"
+    result.plan, result.tiers = plan, tier_plan
+    result.checks = Checks(table=table, summary=summary, polygons=polygons)
+    if write:
+        processed, reports = spec.outputs.processed, spec.outputs.reports
+        gpkg = processed / "lots.gpkg"
         if gpkg.exists():
             gpkg.unlink()
         unit_layer = units[["unit_id", "name", "hours", "customers", "geometry"]].merge(
@@ -376,10 +326,8 @@ def _lots_stage(result: RunResult, progress: Progress, rules) -> None:
         unit_layer.to_file(gpkg, layer="units", driver="GPKG")
         _gpkg_safe(polygons).to_file(gpkg, layer="lots", driver="GPKG")
         result.paths["lots"] = gpkg
-        config.reports.mkdir(parents=True, exist_ok=True)
-        result.paths["lot_summary"] = _write_shared_csv(
-            table.drop(columns=["centre_id"], errors="ignore"), config.reports / "lot_summary.csv"
-        )
+        reports.mkdir(parents=True, exist_ok=True)
+        result.paths["lot_summary"] = _write_shared_csv(table, reports / "lot_summary.csv", spec)
     s = tier_plan.summary
     t1 = s.loc[1] if 1 in s.index else None
     if t1 is not None:
@@ -393,37 +341,39 @@ def _lots_stage(result: RunResult, progress: Progress, rules) -> None:
         progress.say(f"  note: {reason}")
 
 
-def _cost_stage(result: RunResult, progress: Progress) -> None:
+def _cost_stage(result: Run, progress: Progress, *, write: bool) -> None:
     from lotdesign import cost, market
 
-    config = result.config
-    assignment = result.extras["tier_plan"].assignment
+    spec = result.spec
+    assignment = result.tiers.assignment
     packages = result.packages
+    params = spec.cost_params()
+    projection_options = spec.cost.projection.given()
     with progress.step("Cost model: current vs proposed, projection, sensitivity"):
-        scenario = cost.proposed_scenario(result.customers, assignment, packages=packages)
-        summary = cost.cost_summary(scenario)
-        projection = cost.project(scenario)
-        tornado = cost.tornado(result.customers, assignment, packages=packages)
-        payments = cost.payment_models(scenario)
-        if result.extras["write"]:
+        scenario = cost.proposed_scenario(result.customers, assignment, packages=packages, **params)
+        swing = {} if spec.cost.tornado_swing is None else {"swing": spec.cost.tornado_swing}
+        result.cost = CostResult(
+            scenario=scenario,
+            summary=cost.cost_summary(scenario),
+            projection=cost.project(scenario, **projection_options),
+            tornado=cost.tornado(
+                result.customers, assignment, packages=packages, **params, **swing
+            ),
+            payments=cost.payment_models(scenario, params=spec.payment_params()),
+        )
+        if write:
             result.paths["cost_summary"] = _write_shared_csv(
-                summary, config.reports / "cost_summary.csv"
+                result.cost.summary, spec.outputs.reports / "cost_summary.csv", spec
             )
     with progress.step("Market analysis"):
-        market_table = market.market_summary(packages, result.customers, assignment)
-        if result.extras["write"]:
+        result.market = market.market_summary(
+            packages, result.customers, assignment, **spec.market_options()
+        )
+        if write:
             result.paths["market_summary"] = _write_shared_csv(
-                market_table, config.reports / "market_summary.csv"
+                result.market, spec.outputs.reports / "market_summary.csv", spec
             )
-    result.extras.update(
-        scenario=scenario,
-        cost_summary=summary,
-        projection=projection,
-        tornado=tornado,
-        payment_models=payments,
-        market_summary=market_table,
-    )
-    county = summary[summary["level"] == "county"].iloc[0]
+    county = result.cost.summary.query("level == 'county'").iloc[0]
     progress.say(
         f"Cost per customer-week: £{county['cost_per_customer_week_current']:,.2f} now, "
         f"£{county['cost_per_customer_week_proposed']:,.2f} proposed "
@@ -433,19 +383,17 @@ def _cost_stage(result: RunResult, progress: Progress) -> None:
     )
 
 
-def _report_stage(result: RunResult, progress: Progress) -> None:
+def _report_stage(result: Run, progress: Progress) -> None:
     import geopandas as gpd
 
     from lotdesign import disclosure, maps, report
-    from lotdesign.io.boundaries import read_boundaries as _read_boundaries
 
-    config, extras = result.config, result.extras
-    out = config.reports
-    title = f"{config.name}: home-care lots"
+    spec = result.spec
+    out = spec.outputs.reports
+    max_count = spec.disclosure.suppress_max_count
     with progress.step("Maps"):
-        polygons = extras["lot_polygons"].copy()
-        by_lot = extras["cost_summary"]
-        by_lot = by_lot[by_lot["level"] == "lot"].set_index("area")
+        polygons = result.checks.polygons.copy()
+        by_lot = result.cost.summary.query("level == 'lot'").set_index("area")
         polygons["cost_per_customer_week_now"] = polygons["lot_id"].map(
             by_lot["cost_per_customer_week_current"]
         )
@@ -454,13 +402,14 @@ def _report_stage(result: RunResult, progress: Progress) -> None:
         )
         polygons["radius_miles"] = polygons["max_miles"]
         polygons = polygons[polygons.geometry.notna()]
-        assignment = extras["tier_plan"].assignment
+        assignment = result.tiers.assignment
         unit_polys = (
             result.units[["unit_id", "name", "geometry"]]
             .merge(assignment[["unit_id", "lot_id", "tier"]], on="unit_id")
             .rename(columns={"name": "unit_name"})
         )
-        outline = _read_boundaries(config.outline) if config.outline is not None else None
+        outline = spec.inputs.outline
+        outline = read_boundaries(outline) if outline is not None else None
         practices = offices = None
         if result.practices is not None:
             p = result.practices[result.practices["is_open"]].dropna(subset=["easting"])
@@ -480,36 +429,40 @@ def _report_stage(result: RunResult, progress: Progress) -> None:
             outline=outline,
             practices=practices,
             offices=offices,
-            title=title,
-            synthetic=config.synthetic,
+            title=spec.title,
+            synthetic=spec.synthetic,
         )
-        maps.lots_map(polygons, unit_polys, path=out / "lots_map.html", **common)
+        maps.lots_map(
+            polygons, unit_polys, path=out / "lots_map.html", max_count=max_count, **common
+        )
         result.paths["lots_map"] = out / "lots_map.html"
         static = maps.static_map(polygons, unit_polys, path=out / "lots.png", **common)
         result.paths.update({f"static_map_{p.suffix[1:]}": p for p in static})
     with progress.step("Report and tables"):
         inputs = report.ReportInputs(
-            title=title,
-            synthetic=config.synthetic,
-            as_of=config.as_of,
-            generated=config.as_of or _today(),
-            parameters=_parameters(config),
+            title=spec.title,
+            synthetic=spec.synthetic,
+            as_of=spec.inputs.as_of,
+            generated=spec.inputs.as_of or _today(),
+            parameters=_parameters(spec),
             data_sources=_data_sources(result),
             reconciliation=result.extract.reconciliation,
-            tier_summary=extras["tier_plan"].summary,
-            lot_table=extras["lot_table"],
-            plan_summary=extras["plan_summary"],
-            cost_summary=extras["cost_summary"],
-            projection=extras["projection"],
-            tornado=extras["tornado"],
-            payment_models=extras["payment_models"],
-            market_summary=extras["market_summary"],
+            tier_summary=result.tiers.summary,
+            lot_table=result.checks.table,
+            plan_summary=result.checks.summary,
+            cost_summary=result.cost.summary,
+            projection=result.cost.projection,
+            tornado=result.cost.tornado,
+            payment_models=result.cost.payments,
+            market_summary=result.market,
             static_map_png=out / "lots.png",
-            caveats=tuple(extras["tier_plan"].reasons[:10]),
+            caveats=tuple(result.tiers.reasons[:10]),
         )
-        written = report.write_report(inputs, out, formats=("docx", "html", "pdf"))
+        written = report.write_report(inputs, out, formats=spec.report.formats, max_count=max_count)
         result.paths.update({f"report_{k}": v for k, v in written.items()})
-        result.paths["tables"] = report.write_tables(inputs, out / "tables.xlsx")
+        result.paths["tables"] = report.write_tables(
+            inputs, out / "tables.xlsx", max_count=max_count
+        )
     with progress.step("Scanning the reports folder for personal data"):
         disclosure.scan_for_personal_data(
             out,
@@ -530,12 +483,15 @@ def _gpkg_safe(frame):
     return out
 
 
-def _write_shared_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a table that leaves the analyst's machine: counts of 1-7 people suppressed."""
-    from lotdesign import disclosure
+def _write_shared_csv(frame: pd.DataFrame, path: Path, spec: RunSpec) -> Path:
+    """Write a table that leaves the analyst's machine, under the report's own control."""
+    from lotdesign import report
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    disclosure.suppress_counts(frame).to_csv(path, index=False)
+    shared = report.shareable_table(
+        frame, path.stem.replace("_", " "), max_count=spec.disclosure.suppress_max_count
+    )
+    shared.to_csv(path, index=False)
     return path
 
 
@@ -545,32 +501,52 @@ def _today():
     return dt.date.today()
 
 
-_RULE_SETTINGS = {
-    "min_hours": "MIN_HOURS",
-    "max_hours": "MAX_HOURS",
-    "min_customers": "MIN_CUSTOMERS",
-    "max_customers": "MAX_CUSTOMERS",
-    "max_radius_miles": "MAX_RADIUS_MILES",
-    "max_drive_minutes": "MAX_DRIVE_MINUTES",
-    "contiguous": "CONTIGUOUS",
+#: Spec keys whose default is a named setting: the report shows the setting's source.
+SPEC_SETTINGS: dict[str, str] = {
+    **{
+        f"rules.{k}": f"LOT_{k.upper()}"
+        for k in (
+            "min_hours",
+            "max_hours",
+            "min_customers",
+            "max_customers",
+            "max_radius_miles",
+            "max_drive_minutes",
+            "contiguous",
+            "target_tolerance",
+        )
+    },
+    **{
+        f"rules.tier2.{k}": f"TIER2_{k.upper()}"
+        for k in (
+            "min_hours",
+            "max_hours",
+            "min_customers",
+            "max_customers",
+            "max_radius_miles",
+            "max_drive_minutes",
+            "contiguous",
+        )
+    },
+    "rules.tier4_reserve_share": "TIER4_RESERVE_SHARE",
+    "travel.circuity": "ROAD_CIRCUITY",
+    "travel.speed_mph": "SPEED_MPH",
+    "disclosure.max_count": "SUPPRESS_MAX_COUNT",
 }
 
 
-def _parameters(config: RunConfig) -> pd.DataFrame:
-    """Every setting with its source; rules the config changed are marked as set for the run."""
+def _parameters(spec: RunSpec) -> pd.DataFrame:
+    """Every setting with its source; what the spec changed is marked as set for the run."""
     from lotdesign import report
 
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, object] = {}
     others = []
-    for key, value in config.rules.items():
-        if key == "tier2":
-            for k2, v2 in value.items():
-                if k2 in _RULE_SETTINGS and hasattr(settings, f"TIER2_{_RULE_SETTINGS[k2]}"):
-                    overrides[f"TIER2_{_RULE_SETTINGS[k2]}"] = v2
-        elif key in _RULE_SETTINGS and hasattr(settings, f"LOT_{_RULE_SETTINGS[key]}"):
-            overrides[f"LOT_{_RULE_SETTINGS[key]}"] = value
+    for key, value in spec.changed().items():
+        name = SPEC_SETTINGS.get(key)
+        if name is not None and hasattr(settings, name):
+            overrides[name] = value
         else:
-            others.append(("Run options", f"rules.{key}", str(value), "set for this run"))
+            others.append(("Run options", key, str(value), "set for this run"))
     frame = report.parameters_from_settings(overrides=overrides or None)
     if others:
         extra = pd.DataFrame(others, columns=["section", "parameter", "value", "source"])
@@ -578,27 +554,27 @@ def _parameters(config: RunConfig) -> pd.DataFrame:
     return frame
 
 
-def _data_sources(result: RunResult) -> list[tuple[str, str]]:
-    config = result.config
+def _data_sources(result: Run) -> list[tuple[str, str]]:
+    inputs = result.spec.inputs
     sources = [
-        ("Care-package extract", f"{config.packages.name}, as of {config.as_of or 'all rows'}"),
+        ("Care-package extract", f"{inputs.packages.name}, as of {inputs.as_of or 'all rows'}"),
         ("Postcode lookup", result.extract.lookup_source + ", OGL v3.0"),
     ]
     if result.practices is not None:
         sources.append(("GP practices", f"{result.practices.attrs.get('source', 'epraccur')}"))
-    if config.boundaries is not None:
-        sources.append(("Boundaries", config.boundaries.name))
-    if config.synthetic:
+    if inputs.boundaries is not None:
+        sources.append(("Boundaries", inputs.boundaries.name))
+    if result.spec.synthetic:
         sources.insert(0, ("SYNTHETIC DATA", "people, providers and practices are made up"))
     return sources
 
 
-def build_demo_units(*, seed: int = settings.DEMO_SEED, unit_type: str = "postcode_sector"):
+def build_demo_units(*, seed: int | None = None, unit_type: str = "postcode_sector"):
     """Generate the demo county in a temporary folder and return its demand units.
 
     For benchmarks and examples that need realistic units without writing into the project.
     """
-    from lotdesign.demo import make_demo
+    from lotdesign.datasets.demo import make_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         files = make_demo(
@@ -607,6 +583,44 @@ def build_demo_units(*, seed: int = settings.DEMO_SEED, unit_type: str = "postco
             processed_dir=Path(tmp) / "processed",
             reports_dir=Path(tmp) / "reports",
         )
-        config = load_config(files.config)
-        config.units = unit_type
-        return run(config, quiet=True).units
+        spec = load_spec(files.config).model_copy(update={"units": unit_type})
+        return run(spec, quiet=True, until="units", write=False).units
+
+
+#: Where ``make demo`` and :func:`demo_run` put the demo county, from the project folder.
+DEMO_INPUTS = Path("data/demo")
+DEMO_REPORTS = Path("reports/demo")
+
+
+def demo_run(root: str | Path = ".", *, quiet: bool = True) -> Run:
+    """The synthetic demo county's saved run, generated and run the first time.
+
+    Inputs go to ``ROOT/data/demo``, the run to ``ROOT/data/demo/processed/run`` and shared
+    outputs to ``ROOT/reports/demo``: never where a user's own extract goes. A lock keeps
+    notebooks started together from running the demo twice at once.
+    """
+    from lotdesign.datasets.demo import ensure_demo
+
+    root = Path(root)
+    inputs = root / DEMO_INPUTS
+    saved = inputs / "processed" / RUN_FOLDER
+    inputs.mkdir(parents=True, exist_ok=True)
+    with _lock(inputs / ".run.lock"):
+        if not (saved / "manifest.json").exists():
+            config = ensure_demo(
+                inputs, processed_dir=inputs / "processed", reports_dir=root / DEMO_REPORTS
+            )
+            run(config, quiet=quiet)
+    return read_run(saved)
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    with open(path, "w") as handle:
+        try:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows: no lock; the race only wastes time
+            pass
+        yield

@@ -58,9 +58,13 @@ def is_valid(postcode: str | None) -> bool:
     return bool(_COMPACT.match(postcode.replace(" ", "")))
 
 
+_TEXT = pd.StringDtype("python")
+
+
 def normalise_series(postcodes: pd.Series) -> pd.Series:
     """Vectorised :func:`normalise`; blanks become missing values."""
-    s = postcodes.astype("string").str.replace(_WHITESPACE.pattern, "", regex=True).str.upper()
+    # The Python string backend upper-cases as str.upper does ("ß" -> "SS"); pyarrow's differs.
+    s = postcodes.astype(_TEXT).str.replace(_WHITESPACE.pattern, "", regex=True).str.upper()
     s = s.mask(s == "")
     long_enough = s.str.len() >= 5
     spaced = s.str[:-3] + " " + s.str[-3:]
@@ -69,7 +73,7 @@ def normalise_series(postcodes: pd.Series) -> pd.Series:
 
 def valid_series(postcodes: pd.Series) -> pd.Series:
     """Vectorised :func:`is_valid` on normalised postcodes."""
-    compact = postcodes.astype("string").str.replace(" ", "", regex=False)
+    compact = postcodes.astype(_TEXT).str.replace(" ", "", regex=False)
     return compact.str.match(_COMPACT.pattern).fillna(False).astype(bool)
 
 

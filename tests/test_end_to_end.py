@@ -78,14 +78,14 @@ def test_lots_gpkg_and_every_tier1_lot_passes(demo_run):
 
 def test_cost_reconciles_with_extract(demo_run):
     _, result = demo_run
-    scenario = result.extras["scenario"]
-    county = result.extras["cost_summary"].query("level == 'county'").iloc[0]
+    scenario = result.cost.scenario
+    county = result.cost.summary.query("level == 'county'").iloc[0]
     extract_cost = result.extract.packages["weekly_cost"].sum()
     assert scenario.attrs["extract_weekly_cost"] == pytest.approx(extract_cost)
     assert county["weekly_spend_current"] == pytest.approx(
         extract_cost + scenario.attrs["imputed_weekly_cost"]
     )
-    lots = result.extras["cost_summary"].query("level == 'lot'")
+    lots = result.cost.summary.query("level == 'lot'")
     assert lots["weekly_spend_proposed"].sum() == pytest.approx(county["weekly_spend_proposed"])
     for name in ("cost_summary", "market_summary"):
         assert result.paths[name].exists()
@@ -98,7 +98,7 @@ def test_reports_folder_is_complete_offline_and_private(demo_run):
     from lotdesign.maps import find_external_resources
 
     _, result = demo_run
-    out = result.config.reports
+    out = result.spec.outputs.reports
     for name in ("lots_map.html", "report.docx", "report.html", "tables.xlsx", "lots.png"):
         assert (out / name).exists(), name
     html = (out / "lots_map.html").read_text(encoding="utf-8")

@@ -97,7 +97,7 @@ def test_run_builds_units(county, shared_dir, units, inputs):
     result = run(county(units, **inputs), quiet=True, until="units")
     u = result.units
     assert u["customers"].sum() == 600
-    assert (result.config.processed / "units.gpkg").exists()
+    assert (result.spec.outputs.processed / "units.gpkg").exists()
     assert u["neighbours"].ne("").mean() > 0.95
     if units == "lsoa":
         assert len(u) == 532  # every LSOA, with or without customers

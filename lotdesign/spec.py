@@ -1,0 +1,577 @@
+"""The run spec: one strict, typed description of a run, read from YAML.
+
+Every parameter of a run lives here, in sections: ``inputs``, ``units``, ``rules`` (Tier 1
+lots, the search level and ``rules.tier2`` for rural zones), ``travel`` (one circuity and one
+set of speeds for lots, zones and the cost model alike), ``cost``, ``workforce``,
+``disclosure``, ``report`` and ``outputs``. Unknown keys are errors, with the nearest known
+key suggested ("did you mean ..."), and every error is reported at once, each with its key
+path. The same :class:`RunSpec` drives ``lotdesign run`` and the Python API: its methods give
+the objects the library functions take (:meth:`RunSpec.lot_rules`,
+:meth:`RunSpec.design_options`, :meth:`RunSpec.cost_params`...), so a notebook and the command
+line give the same plan for the same inputs and seed.
+
+A parameter left out (or ``null``) takes its default from :mod:`lotdesign.settings` when the
+run uses it, not when the spec is read. Relative paths are read from the config file's folder.
+``lotdesign schema`` prints the JSON Schema for editors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pydantic
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from lotdesign import settings
+from lotdesign.errors import ValidationError
+from lotdesign.io.packages import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+__all__ = ["RunSpec", "json_schema", "load_spec", "spec_from_dict"]
+
+UnitType = Literal["postcode_sector", "postcode_district", "lsoa", "gp_practice"]
+SearchLevel = Literal["standard", "thorough"]
+ReportFormat = Literal["docx", "html", "pdf"]
+
+#: Keys that moved, so an old config gets a precise pointer rather than a near spelling.
+MOVED: dict[str, str] = {
+    "rules.circuity": "travel.circuity",
+    "rules.speeds": "travel.speed_mph",
+    "rules.tier2.circuity": "travel.circuity",
+    "rules.tier2.speeds": "travel.speed_mph",
+    "cost.travel.circuity": "travel.circuity",
+    "cost.travel.speed_mph": "travel.speed_mph",
+}
+
+
+# --- paths --------------------------------------------------------------------------------------
+
+
+def _base(info: ValidationInfo) -> Path:
+    return Path((info.context or {}).get("base", "."))
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (_base(info) / path).resolve()
+
+
+def _existing(value: Path, info: ValidationInfo) -> Path:
+    path = _resolve(value, info)
+    # A saved run's spec is read back without its inputs, which may have moved since.
+    if (info.context or {}).get("check_files", True) and not path.exists():
+        raise ValueError(
+            f"file {path} does not exist (relative paths are read from the config file's "
+            f"folder, {_base(info).resolve()})"
+        )
+    return path
+
+
+#: A file that must exist; relative to the config's folder.
+InputFile = Annotated[Path, AfterValidator(_existing)]
+#: A folder the run writes; relative to the config's folder.
+OutputDir = Annotated[Path, AfterValidator(_resolve)]
+
+
+class _Section(BaseModel):
+    """A spec section: unknown keys refused, values checked, frozen once read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    def given(self) -> dict[str, Any]:
+        """The keys the config set (``None`` means "use the setting")."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+Columns = pydantic.create_model(
+    "Columns",
+    __base__=_Section,
+    __doc__="Headers of the extract's columns, by lotdesign name (see the README).",
+    **{name: (str, Field(description=f"header of the {name} column")) for name in REQUIRED_COLUMNS},
+    **{
+        name: (str | None, Field(None, description=f"header of the {name} column"))
+        for name in OPTIONAL_COLUMNS
+    },
+)
+
+
+class Inputs(_Section):
+    """The files a run reads."""
+
+    packages: InputFile = Field(description="care-package extract, CSV or XLSX")
+    sheet: str | StrictInt | None = Field(None, description="XLSX sheet name or 0-based index")
+    columns: Columns  # type: ignore[valid-type]
+    postcode_lookup: Literal["packaged"] | Path | list[Literal["packaged"] | Path] = Field(
+        "packaged", description="'packaged', or ONSPD / NSPL / Code-Point Open CSVs (a list)"
+    )
+    gp_practices: InputFile | None = Field(None, description="NHS ODS epraccur CSV")
+    epcn: InputFile | None = Field(None, description="NHS ODS ePCN practice -> PCN table")
+    providers: InputFile | None = Field(None, description="provider, office_postcode CSV")
+    boundaries: InputFile | None = Field(None, description="unit polygons or study area")
+    boundary_layer: str | None = Field(None, description="layer name in a GeoPackage")
+    outline: InputFile | None = Field(None, description="county outline polygon for maps")
+    as_of: dt.date | None = Field(None, description="analysis date, YYYY-MM-DD")
+    max_weekly_hours: float | None = Field(
+        None, gt=0, description="hours a week above which a line is implausible"
+    )
+
+    @field_validator("postcode_lookup", mode="before")
+    @classmethod
+    def _lookups(cls, value: Any, info: ValidationInfo) -> Any:
+        # Checked here, before the union, so a missing file is one clear error, not one per
+        # member of the union.
+        def one(v: Any) -> Any:
+            if not isinstance(v, str | Path):
+                raise ValueError(f"{v!r} is not 'packaged' or a file path")
+            return v if v == "packaged" else _existing(Path(v), info)
+
+        return [one(v) for v in value] if isinstance(value, list) else one(value)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+        return value
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+class _Band(_Section):
+    min_hours: float | None = Field(None, ge=0, description="weekly hours floor")
+    max_hours: float | None = Field(None, gt=0, description="weekly hours ceiling")
+    min_customers: StrictInt | None = Field(None, ge=0, description="customers floor")
+    max_customers: StrictInt | None = Field(None, gt=0, description="customers ceiling")
+    max_radius_miles: float | None = Field(None, gt=0, description="miles, centre to unit")
+    max_drive_minutes: float | None = Field(None, gt=0, description="minutes, centre to unit")
+    contiguous: StrictBool | None = Field(None, description="a lot's units must touch")
+
+    @model_validator(mode="after")
+    def _bands(self) -> _Band:
+        for what in ("hours", "customers"):
+            low, high = getattr(self, f"min_{what}"), getattr(self, f"max_{what}")
+            if low is not None and high is not None and low > high:
+                raise ValueError(f"min_{what} {low:g} is above max_{what} {high:g}")
+        return self
+
+
+class Tier2Rules(_Band):
+    """Tier 2 rural-zone rules (defaults: settings ``TIER2_*``)."""
+
+
+class Rules(_Band):
+    """Tier 1 lot rules (defaults: settings ``LOT_*``) and how hard to search."""
+
+    target_lots: StrictInt | None = Field(None, gt=0, description="about this many lots")
+    target_tolerance: float | None = Field(
+        None, ge=0, lt=1, description="share either side of target_lots (default 0.1)"
+    )
+    locked: InputFile | None = Field(None, description="CSV unit_id,lot_id kept in their lot")
+    start_plan: InputFile | None = Field(None, description="CSV unit_id,lot_id: today's areas")
+    travel_matrix: InputFile | None = Field(None, description="CSV origin,destination,minutes")
+    search: SearchLevel = Field("standard", description="standard (seconds) | thorough")
+    tier4_reserve_share: float | None = Field(
+        None, ge=0, lt=1, description="Tier 4 reserve as a share of Tier 1-2 hours"
+    )
+    tier2: Tier2Rules = Field(default_factory=Tier2Rules)
+
+
+class Travel(_Section):
+    """Drive-time estimates, one set for Tier 1 lots, Tier 2 zones and the cost model."""
+
+    circuity: float | None = Field(None, ge=1, description="road / straight-line distance")
+    speed_mph: dict[str, float] | None = Field(None, description="mph by rurality class")
+
+    @field_validator("speed_mph")
+    @classmethod
+    def _classes(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return value
+        known = set(settings.SPEED_MPH)
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown rurality class {unknown[0]!r}; use {', '.join(sorted(known))}"
+            )
+        if any(not v > 0 for v in value.values()):
+            raise ValueError("speeds must be above 0 mph")
+        return value
+
+
+# --- cost, workforce, disclosure, report, outputs -----------------------------------------------
+
+
+def _section_from(cls: type, *, name: str, drop: tuple[str, ...] = ()) -> type[_Section]:
+    """A strict spec section with one optional key per field of a cost dataclass."""
+    hints = typing.get_type_hints(cls)
+    fields = {
+        f.name: (hints[f.name] | None, Field(None))
+        for f in dataclasses.fields(cls)
+        if f.name not in drop
+    }
+    doc = (cls.__doc__ or "").strip().splitlines()[0]
+    return pydantic.create_model(name, __base__=_Section, __doc__=doc, **fields)
+
+
+def _cost_sections() -> dict[str, type[_Section]]:
+    from lotdesign.cost import PaymentParams, PriceParams, ScenarioParams, TravelParams
+
+    return {
+        "price": _section_from(PriceParams, name="CostPrice"),
+        "travel": _section_from(TravelParams, name="CostTravel", drop=("circuity", "speed_mph")),
+        "scenario": _section_from(ScenarioParams, name="CostScenario"),
+        "payment": _section_from(PaymentParams, name="CostPayment"),
+    }
+
+
+_COST = _cost_sections()
+CostPrice, CostTravel, CostScenario, CostPayment = (
+    _COST["price"],
+    _COST["travel"],
+    _COST["scenario"],
+    _COST["payment"],
+)
+
+
+class Projection(_Section):
+    """Spend projection (defaults: settings ``PROJECTION_YEARS``, ``RATE_UPLIFT``...)."""
+
+    years: StrictInt | None = Field(None, gt=0)
+    rate_uplift: float | None = None
+    demand_growth: float | None = None
+    weeks_per_year: float | None = Field(None, gt=0)
+
+
+class Cost(_Section):
+    """The cost model's parameters (defaults: the cost settings)."""
+
+    price: CostPrice = Field(default_factory=CostPrice)  # type: ignore[valid-type]
+    travel: CostTravel = Field(default_factory=CostTravel)  # type: ignore[valid-type]
+    scenario: CostScenario = Field(default_factory=CostScenario)  # type: ignore[valid-type]
+    payment: CostPayment = Field(default_factory=CostPayment)  # type: ignore[valid-type]
+    projection: Projection = Field(default_factory=Projection)
+    tornado_swing: float | None = Field(None, gt=0, lt=1, description="each input moved ±")
+
+
+class Workforce(_Section):
+    """Workforce figures for the market analysis (defaults: settings, Skills for Care)."""
+
+    hours_per_worker: float | None = Field(None, gt=0)
+    turnover: float | None = Field(None, ge=0, le=1)
+    vacancy: float | None = Field(None, ge=0, lt=1)
+
+
+class Disclosure(_Section):
+    """Disclosure control of everything that leaves the analyst's machine."""
+
+    max_count: StrictInt | None = Field(
+        None, ge=1, description="counts of 1..max_count people are suppressed (default 7)"
+    )
+
+    @property
+    def suppress_max_count(self) -> int:
+        return self.max_count if self.max_count is not None else settings.SUPPRESS_MAX_COUNT
+
+
+class Report(_Section):
+    """The recommendation report."""
+
+    title: str | None = Field(None, description="default: '<name>: home-care lots'")
+    formats: tuple[ReportFormat, ...] = ("docx", "html", "pdf")
+
+
+class Outputs(_Section):
+    """Where a run writes (relative to the config's folder)."""
+
+    processed: OutputDir = Field(Path("processed"), description="data for the analyst only")
+    reports: OutputDir = Field(Path("reports"), description="files that may be shared")
+
+
+# --- the spec -----------------------------------------------------------------------------------
+
+
+class RunSpec(_Section):
+    """A checked run: every parameter, typed, with defaults taken from settings at use."""
+
+    name: str = "Unnamed run"
+    description: str | None = Field(None, description="what this run is for, in a sentence")
+    notes: dict[str, Any] = Field(
+        default_factory=dict, description="free-form notes kept with the run, never used by it"
+    )
+    synthetic: StrictBool = Field(False, description="label every output 'synthetic data'")
+    seed: StrictInt = Field(0, description="the same inputs and seed give the same lots")
+    inputs: Inputs
+    units: UnitType = "postcode_sector"
+    rules: Rules = Field(default_factory=Rules)
+    travel: Travel = Field(default_factory=Travel)
+    cost: Cost = Field(default_factory=Cost)
+    workforce: Workforce = Field(default_factory=Workforce)
+    disclosure: Disclosure = Field(default_factory=Disclosure)
+    report: Report = Field(default_factory=Report)
+    outputs: Outputs = Field(default_factory=Outputs)
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The YAML file this spec was read from (not a key of the file)."""
+        return self._path
+
+    def with_path(self, path: Path | None) -> RunSpec:
+        """A copy that remembers the file it came from."""
+        spec = self.model_copy()
+        spec._path = path
+        return spec
+
+    # -- what the library functions take --
+
+    def lot_rules(self) -> Any:
+        """Tier 1 :class:`~lotdesign.lots.LotRules`: ``rules`` with ``travel``."""
+        from lotdesign.lots import LotRules
+
+        band = self.rules.given()
+        return LotRules(**{k: band[k] for k in _Band.model_fields if k in band}, **self._travel())
+
+    def tier2_rules(self) -> Any:
+        """Tier 2 :class:`~lotdesign.lots.LotRules`: ``rules.tier2`` with ``travel``."""
+        from lotdesign.lots import LotRules
+
+        return LotRules.tier2(**self.rules.tier2.given(), **self._travel())
+
+    def _travel(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.travel.circuity is not None:
+            out["circuity"] = self.travel.circuity
+        if self.travel.speed_mph is not None:
+            out["speeds"] = {**settings.SPEED_MPH, **self.travel.speed_mph}
+        return out
+
+    def design_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`lotdesign.lots.design` for this spec.
+
+        ``lots.design(units, **spec.design_options())`` is exactly what ``lotdesign run`` does.
+        """
+        import pandas as pd
+
+        options: dict[str, Any] = {
+            "rules": self.lot_rules(),
+            "seed": self.seed,
+            "search": self.rules.search,
+            "target_lots": self.rules.target_lots,
+        }
+        if self.rules.target_tolerance is not None:
+            options["target_tolerance"] = self.rules.target_tolerance
+        dtypes = {"unit_id": str, "lot_id": str, "origin": str, "destination": str}
+        for key, arg in (
+            ("locked", "locked"),
+            ("start_plan", "start"),
+            ("travel_matrix", "matrix"),
+        ):
+            path = getattr(self.rules, key)
+            options[arg] = None if path is None else pd.read_csv(path, dtype=dtypes)
+        return options
+
+    def tier_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`lotdesign.tiers.assign_tiers` (besides units, plan)."""
+        options: dict[str, Any] = {"tier2_rules": self.tier2_rules(), "seed": self.seed}
+        if self.rules.tier4_reserve_share is not None:
+            options["reserve_share"] = self.rules.tier4_reserve_share
+        if self.workforce.hours_per_worker is not None:
+            options["hours_per_worker"] = self.workforce.hours_per_worker
+        return options
+
+    def cost_params(self) -> dict[str, Any]:
+        """``price``, ``travel`` and ``scenario`` for :mod:`lotdesign.cost` functions."""
+        from lotdesign.cost import PriceParams, ScenarioParams, TravelParams
+
+        travel = self.cost.travel.given()
+        if self.travel.circuity is not None:
+            travel["circuity"] = self.travel.circuity
+        if self.travel.speed_mph is not None:
+            travel["speed_mph"] = {**settings.SPEED_MPH, **self.travel.speed_mph}
+        return {
+            "price": PriceParams(**self.cost.price.given()),
+            "travel": TravelParams(**travel),
+            "scenario": ScenarioParams(**self.cost.scenario.given()),
+        }
+
+    def payment_params(self) -> Any:
+        """:class:`~lotdesign.cost.PaymentParams` for :func:`lotdesign.cost.payment_models`."""
+        from lotdesign.cost import PaymentParams
+
+        return PaymentParams(**self.cost.payment.given())
+
+    def market_options(self) -> dict[str, Any]:
+        """Workforce keywords of :func:`lotdesign.market.market_summary`."""
+        options = self.workforce.given()
+        if self.cost.scenario.given().get("lead_share") is not None:
+            options["lead_share"] = self.cost.scenario.given()["lead_share"]
+        return options
+
+    @property
+    def title(self) -> str:
+        return self.report.title or f"{self.name}: home-care lots"
+
+    def changed(self) -> dict[str, Any]:
+        """Every key this spec sets away from its default, by key path (for the report)."""
+        out: dict[str, Any] = {}
+
+        def walk(model: BaseModel, prefix: str) -> None:
+            for key, field in type(model).model_fields.items():
+                if model is self and key in ("name", "description", "notes", "inputs", "outputs"):
+                    continue
+                value = getattr(model, key)
+                if isinstance(value, BaseModel):
+                    walk(value, f"{prefix}{key}.")
+                elif value is not None and value != field.get_default(call_default_factory=True):
+                    out[f"{prefix}{key}"] = value.name if isinstance(value, Path) else value
+
+        walk(self, "")
+        return out
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def load_spec(path: str | Path) -> RunSpec:
+    """Read and check a run spec from YAML.
+
+    Raises
+    ------
+    lotdesign.ValidationError
+        Every problem at once, each with its key path: unknown keys (with the nearest known
+        key), missing files, values of the wrong type or out of range.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ValidationError(f"Config file {path} does not exist.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"Config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValidationError(f"Config file {path} must be a YAML mapping (key: value lines).")
+    return spec_from_dict(data, base=path.resolve().parent, path=path, where=str(path))
+
+
+def spec_from_dict(
+    data: Mapping[str, Any],
+    *,
+    base: str | Path = ".",
+    path: Path | None = None,
+    where: str = "config",
+) -> RunSpec:
+    """Check a spec given as a mapping (what :func:`load_spec` reads from YAML)."""
+    try:
+        spec = RunSpec.model_validate(dict(data), context={"base": Path(base)})
+    except pydantic.ValidationError as exc:
+        problems = list(dict.fromkeys(_explain(err) for err in exc.errors()))
+        raise ValidationError(
+            f"{where}: {len(problems)} problem{'s' if len(problems) > 1 else ''}:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        ) from None
+    return spec.with_path(path)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a run spec, for editors (``lotdesign schema``)."""
+    schema = RunSpec.model_json_schema(mode="validation")
+    schema["title"] = "lotdesign run spec"
+    return schema
+
+
+def _key_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    out = []
+    for key, field in model.model_fields.items():
+        out.append(prefix + key)
+        inner = _model_of(field.annotation)
+        if inner is not None:
+            out += _key_paths(inner, f"{prefix}{key}.")
+    return out
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = RunSpec
+    for part in loc:
+        if model is None or part not in model.model_fields:
+            return None
+        model = _model_of(model.model_fields[part].annotation)
+    return model
+
+
+def _key_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The config keys of an error location, without the union members pydantic adds."""
+    out: list[Any] = []
+    model: type[BaseModel] | None = RunSpec
+    for i, part in enumerate(loc):
+        if model is None:
+            out.append(part)  # inside a list or mapping value
+        elif part in model.model_fields:
+            out.append(part)
+            model = _model_of(model.model_fields[part].annotation)
+        elif i == len(loc) - 1:
+            out.append(part)  # the unknown key itself
+    return tuple(out)
+
+
+def _explain(err: Mapping[str, Any]) -> str:
+    """One pydantic error as a line a user can act on."""
+    loc = _key_loc(err["loc"])
+    key = ".".join(str(p) for p in loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        if key in MOVED:
+            return f"'{key}' has moved: write it as '{MOVED[key]}'."
+        section = _section_at(loc[:-1])
+        allowed = list(section.model_fields) if section is not None else []
+        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        if not near:
+            paths = _key_paths(RunSpec)
+            near_paths = difflib.get_close_matches(str(loc[-1]), [p.split(".")[-1] for p in paths])
+            hint = [p for p in paths if near_paths and p.split(".")[-1] == near_paths[0]]
+            if hint:
+                return f"'{key}' is not a key here; did you mean '{hint[0]}'?"
+            where = ".".join(map(str, loc[:-1])) or "the top level"
+            return f"'{key}' is not a key; allowed in {where}: {', '.join(allowed)}."
+        return f"'{key}' is not a key; did you mean '{'.'.join(map(str, loc[:-1] + (near[0],)))}'?"
+    if kind == "missing":
+        return f"'{key}' is missing."
+    if kind == "value_error":  # our own messages say what was wrong
+        return f"'{key}': {str(err['msg']).removeprefix('Value error, ')}."
+    value = err.get("input")
+    shown = "" if isinstance(value, Mapping | list) or value is None else f" (got {value!r})"
+    return f"'{key}': {err['msg']}{shown}."
