@@ -347,6 +347,27 @@ class RunSpec(_Section):
         spec._path = path
         return spec
 
+    @model_validator(mode="after")
+    def _builds(self) -> RunSpec:
+        # Values the library objects check themselves (a lead share above 1, a band that the
+        # settings' floor makes empty) fail here, before any work, not half-way through a run.
+        from lotdesign.errors import LotDesignError
+
+        problems = []
+        for section, build in (
+            ("rules", self.lot_rules),
+            ("rules.tier2", self.tier2_rules),
+            ("cost", self.cost_params),
+            ("cost.payment", self.payment_params),
+        ):
+            try:
+                build()
+            except LotDesignError as exc:
+                problems.append(f"'{section}': {str(exc).rstrip('.')}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     # -- what the library functions take --
 
     def lot_rules(self) -> Any:
@@ -571,7 +592,8 @@ def _explain(err: Mapping[str, Any]) -> str:
     if kind == "missing":
         return f"'{key}' is missing."
     if kind == "value_error":  # our own messages say what was wrong
-        return f"'{key}': {str(err['msg']).removeprefix('Value error, ')}."
+        message = str(err["msg"]).removeprefix("Value error, ")
+        return f"{message}." if not key else f"'{key}': {message}."
     value = err.get("input")
     shown = "" if isinstance(value, Mapping | list) or value is None else f" (got {value!r})"
     return f"'{key}': {err['msg']}{shown}."

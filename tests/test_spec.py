@@ -156,3 +156,13 @@ def test_json_schema_is_complete_and_strict():
     for key in ("inputs", "rules", "travel", "cost", "disclosure", "report", "outputs"):
         assert key in schema["properties"], key
     assert "path" not in schema["properties"]
+
+
+def test_values_the_library_refuses_fail_when_the_spec_is_read(tmp_path, base):
+    base["rules"] = {"min_hours": 1400}  # above the default ceiling: an empty band
+    base["cost"] = {"scenario": {"lead_share": 1.5}}
+    with pytest.raises(ValidationError) as err:
+        load_spec(_write(tmp_path, base))
+    text = str(err.value)
+    assert "'rules': hours band is empty" in text
+    assert "'cost': ScenarioParams.lead_share must be in (0, 1]" in text
