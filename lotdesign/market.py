@@ -307,6 +307,12 @@ def _criss_cross(g: pd.DataFrame) -> float:
 
 
 def _overlap_depth(g: pd.DataFrame) -> float:
+    """Other providers' patches (convex hulls) over a line's home, per line.
+
+    Counted per distinct point, not per line: lines at one postcode share their hulls, and a
+    large extract has many lines per postcode (200,000 lines: tens of millions of line-hull
+    pairs otherwise).
+    """
     hulls, owners = [], []
     for provider, p in g.groupby("provider"):
         hull = shapely.convex_hull(shapely.multipoints(p[["easting", "northing"]].to_numpy()))
@@ -315,12 +321,22 @@ def _overlap_depth(g: pd.DataFrame) -> float:
             owners.append(provider)
     if not hulls:
         return 0.0
-    points = shapely.points(g[["easting", "northing"]].to_numpy())
+    xy, at = np.unique(g[["easting", "northing"]].to_numpy(), axis=0, return_inverse=True)
+    at = at.ravel()
     tree = shapely.STRtree(hulls)
-    point_idx, hull_idx = tree.query(points, predicate="within")
-    own = g["provider"].to_numpy()[point_idx] == np.asarray(owners, dtype=object)[hull_idx]
+    point_idx, hull_idx = tree.query(shapely.points(xy), predicate="within")
+    lines_at = np.bincount(at, minlength=len(xy))
+    # Lines at each point by provider; a hull's own provider's lines there are not "others".
+    provider_code, providers = pd.factorize(g["provider"])
+    own_lines = (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([at, provider_code]))
+        .groupby(level=[0, 1])
+        .sum()
+    )
+    owner_code = providers.get_indexer(np.asarray(owners, dtype=object))[hull_idx]
+    own = own_lines.reindex(pd.MultiIndex.from_arrays([point_idx, owner_code]), fill_value=0)
     # Points on their own provider's hull boundary are not "within"; count others only.
-    return float((~own).sum() / len(g))
+    return float((lines_at[point_idx].sum() - own.to_numpy().sum()) / len(g))
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:

@@ -90,6 +90,7 @@ def test_write(small, tmp_path):
         "used",
         "excluded",
         "rejected",
+        "set_aside",
     ]
 
 
@@ -149,8 +150,8 @@ def test_fatal_errors(tmp_path, small_lookup):
     with pytest.raises(ValidationError, match="no usable rows"):
         read_packages(bad, lookup=small_lookup)
     with pytest.raises(ValidationError, match="unknown file type"):
-        (tmp_path / "x.txt").write_text("a")
-        read_extract(tmp_path / "x.txt")
+        (tmp_path / "x.pdf").write_text("a")
+        read_extract(tmp_path / "x.pdf")
 
 
 def test_parsers():
@@ -191,23 +192,29 @@ def test_reconciliation_property(rows, small_lookup):
     raw.insert(0, "source_row", np.arange(2, len(raw) + 2))
     raw.attrs["mapping"] = {c: c for c in ("customer_id", "postcode", "weekly_hours", "end_date")}
     try:
-        ex = validate_extract(raw, lookup=small_lookup, as_of=dt.date(2026, 11, 1))
+        ex = validate_extract(
+            raw, lookup=small_lookup, as_of=dt.date(2026, 11, 1), hours_unit="hours"
+        )
     except ValidationError as exc:
         assert "no usable rows" in str(exc)
         return
     rec = ex.reconciliation.set_index("stage")
-    assert rec.loc["read", "rows"] == len(rows)
+    # An unlabelled totals row (no ID, postcode or date; hours = the rows above) is set aside.
+    aside = set(ex.set_aside["source_row"])
+    assert set(ex.set_aside["reason_code"]) <= {"total_row"}
+    assert rec.loc["read", "rows"] + rec.loc["set_aside", "rows"] == len(rows)
     parts = ["used", "excluded", "rejected"]
-    assert rec.loc[parts, "rows"].sum() == len(rows)
+    assert rec.loc[parts, "rows"].sum() == rec.loc["read", "rows"]
     total = sum(float(r["weekly_hours"]) for r in rows if _is_number(r["weekly_hours"]))
-    assert rec.loc["read", "hours"] == pytest.approx(total)
-    assert rec.loc[parts, "hours"].sum() == pytest.approx(total)
+    assert rec.loc["read", "hours"] + rec.loc["set_aside", "hours"] == pytest.approx(total)
+    assert rec.loc[parts, "hours"].sum() == pytest.approx(rec.loc["read", "hours"])
     ids = (
         set(ex.rejected["source_row"])
         | set(ex.excluded["source_row"])
         | set(ex.packages["source_row"])
     )
-    assert ids == set(range(2, len(rows) + 2))
+    assert not ids & aside
+    assert ids | aside == set(range(2, len(rows) + 2))
     assert ex.customers["weekly_hours"].sum() == pytest.approx(rec.loc["used", "hours"])
 
 
