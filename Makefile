@@ -39,6 +39,7 @@ format: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/bench_lots.py
 	$(PY) benchmarks/bench_travel.py
+	$(PY) benchmarks/bench_roads.py
 	$(PY) benchmarks/bench_demo.py
 
 clean:

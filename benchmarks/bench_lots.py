@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[300.0, 0.0],
         metavar=("PMEDIAN", "COLGEN"),
         help="seconds for the p-median and column-generation bounds (0 skips; colgen is "
-        "off by default: 600 s gave a weaker bound than 300 s of p-median on 500 units)",
+        "off here: benchmarks/bench_bounds.py gives both bounds and the certified gaps)",
     )
     p.add_argument(
         "--no-thorough",

@@ -26,7 +26,7 @@ from lotdesign.lots import LotRules, _Instance, plan_objective
 __all__ = ["RULES", "check_plan", "lot_polygons"]
 
 #: The rules checked, in report order.
-RULES: tuple[str, ...] = ("hours", "customers", "radius", "drive", "contiguity")
+RULES: tuple[str, ...] = ("hours", "customers", "radius", "drive", "contiguity", "within")
 _RURALITY: tuple[str, ...] = ("urban", "town_fringe", "village_dispersed")
 
 
@@ -70,6 +70,7 @@ def check_plan(
     customers: pd.DataFrame | None = None,
     centres: pd.DataFrame | None = None,
     matrix: pd.DataFrame | None = None,
+    within: pd.Series | None = None,
     hours_per_worker: float | None = None,
     amber_margin: float | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -88,11 +89,16 @@ def check_plan(
         Tier 2 rules (default :meth:`LotRules.tier2`).
     customers
         The customers contract (``unit_id``, ``provider``), to count providers active today
-        in each lot; without it ``providers`` is NaN.
+        in each lot; without it ``providers`` is NaN. With ``postcode``, ``easting`` and
+        ``northing`` too, the radius and drive limit are checked to every customer's
+        postcode (up to the rules' ``reach_tolerance``): ``max_miles`` and ``max_minutes``
+        are then to the farthest customer, ``customers_beyond`` counts those past a limit.
     centres
         Lot centres as points: ``lot_id``, ``centre_x``, ``centre_y`` (``LotPlan.lots`` fits).
     matrix
         Travel-time matrix (``origin``, ``destination``, ``minutes``), used where given.
+    within
+        Unit -> area (district, locality, PCN) every lot should nest in (rule ``within``).
     hours_per_worker
         Weekly contact hours per care worker; default ``settings.HOURS_PER_CARE_WORKER``.
     amber_margin
@@ -167,14 +173,19 @@ def check_plan(
             }
         )
         centre_of.update({str(v): len(frame) + j for j, v in enumerate(c["lot_id"].astype(str))})
-    inst1 = _Instance(frame, rules, matrix=matrix, centres=extra)
-    inst2 = _Instance(frame, tier2_rules, matrix=matrix, centres=extra)
+    located = None
+    if customers is not None and {"easting", "northing"} <= set(customers.columns):
+        located = customers
+    inst1 = _Instance(
+        frame, rules, matrix=matrix, centres=extra, customers=located, within=within
+    )
+    inst2 = _Instance(frame, tier2_rules, matrix=matrix, centres=extra, customers=located)
 
     total_h = float(inst1.h.sum())
     total_k = float(inst1.k.sum())
     providers_by_unit: pd.Series | None = None
-    if customers is not None:
-        if not {"unit_id", "provider"} <= set(customers.columns):
+    if customers is not None and "provider" in customers.columns:
+        if "unit_id" not in customers.columns:
             raise ValidationError("customers need unit_id and provider columns to count providers")
         providers_by_unit = (
             customers.dropna(subset=["provider"])
@@ -214,6 +225,8 @@ def check_plan(
             excess["drive"] = m.max_minutes / r.max_drive_minutes - 1
         if "contiguity" in broken:
             excess["contiguity"] = np.inf
+        if "within" in broken:
+            excess["within"] = np.inf
         hrs = inst.h[members]
         mix = {c: float(hrs[rurality[members] == c].sum() / max(m.hours, 1e-9)) for c in _RURALITY}
         providers = np.nan
@@ -230,6 +243,9 @@ def check_plan(
             "max_miles": m.max_miles,
             "p90_miles": m.p90_miles,
             "max_minutes": m.max_minutes,
+            "customers_beyond": int(round(m.beyond)) if inst.has_customers else np.nan,
+            "farthest_unit": str(inst.ids[m.far_minutes_unit]),
+            "reach_to": "customers" if inst.has_customers else "unit points",
             "contiguous": m.contiguous,
             "travel": m.travel,
             "care_workers": m.hours / hours_per_worker,
@@ -247,11 +263,13 @@ def check_plan(
         rows.append(row)
     columns = [
         "lot_id", "tier", "units", "hours", "customers", "centre_id", "max_miles", "p90_miles",
-        "max_minutes", "contiguous", "travel", "care_workers", "share_hours", "share_customers",
+        "max_minutes", "customers_beyond", "farthest_unit", "reach_to", "contiguous",
+        "travel", "care_workers", "share_hours", "share_customers",
         "urban_share", "town_fringe_share", "village_dispersed_share", "rurality_mix",
         "providers", *[f"{r}_ok" for r in RULES], "passes", "rag", "reasons",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)
+    table["passes"] = table["passes"].astype(bool)  # a mask even when there is no lot
 
     t1 = table[table["tier"].eq(1)]
     t1_pass = t1[t1["passes"]]
@@ -315,6 +333,9 @@ def lot_polygons(
     if len(geo):
         dissolved = geo.dissolve(by="lot_id")[["geometry"]].reset_index()
     else:
-        dissolved = gpd.GeoDataFrame({"lot_id": [], "geometry": []}, geometry="geometry", crs=crs)
+        dissolved = gpd.GeoDataFrame(
+            {"lot_id": pd.Series([], dtype=object), "geometry": []}, geometry="geometry", crs=crs
+        )
+    table = table.astype({"lot_id": object})  # no lot at all: an empty column of ids
     out = table.merge(dissolved, on="lot_id", how="left")
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)

@@ -1,4 +1,4 @@
-"""Command line: ``lotdesign demo``, ``run``, ``check`` and ``schema``."""
+"""Command line: ``lotdesign demo``, ``run``, ``check``, ``sweep``, ``travel build``, ``schema``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,53 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", help="the run's YAML config")
     check.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
+    travel = sub.add_parser(
+        "travel",
+        help="road drive times from an OpenStreetMap extract",
+        description="Build drive times on real roads, offline, from an .osm.pbf extract "
+        "(e.g. Geofabrik's county extracts): unit to unit and unit to every customer's "
+        "postcode, in the travel-matrix format (origin,destination,minutes) with a JSON "
+        "sidecar. Derived from OpenStreetMap: © OpenStreetMap contributors (ODbL 1.0).",
+    )
+    travel_sub = travel.add_subparsers(dest="travel_command", required=True)
+    build = travel_sub.add_parser("build", help="route an extract and write the matrix")
+    build.add_argument("config", nargs="?", help="a run's YAML config: its units and customers")
+    build.add_argument("--osm", required=True, help="the OpenStreetMap .osm.pbf extract")
+    build.add_argument(
+        "--points", default=None, help="instead of a config: a CSV of points (id, x, y in BNG)"
+    )
+    build.add_argument(
+        "--out", default=None, help="matrix CSV (default: the config's processed/travel_matrix.csv)"
+    )
+    build.add_argument("--cutoff", type=float, default=None, help="minutes to route (30)")
+    build.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a grid of scenarios of a config in parallel (Dask) and compare them",
+        description="Run every scenario of a grid (dotted-key changes of the config, e.g. "
+        "rules.min_hours: [600, 700]) on a Dask LocalCluster, or on the cluster of --scheduler; "
+        "shared inputs are built once, results are cached by spec, and a comparison table, "
+        "chart and small-multiples map go to the reports folder (reports/sweep).",
+    )
+    sweep.add_argument("config", nargs="?", help="the run's YAML config (its sweep: section)")
+    sweep.add_argument("--grid", default=None, help="the grid file (YAML)")
+    sweep.add_argument(
+        "--national",
+        action="store_true",
+        help="instead of a config and grid: every English local authority on a public "
+        "demand proxy (lotdesign.sweep.national)",
+    )
+    sweep.add_argument(
+        "--districts", default=None, help="with --national: only these district codes (a,b,c)"
+    )
+    sweep.add_argument(
+        "--scheduler", default=None, help="address of a Dask scheduler (default: a LocalCluster)"
+    )
+    sweep.add_argument("--workers", type=int, default=None, help="LocalCluster workers (2)")
+    sweep.add_argument("--out", default=None, help="folder for the outputs (REPORTS/sweep)")
+    sweep.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
     schema = sub.add_parser("schema", help="print the JSON Schema of a config, for editors")
     schema.add_argument("--out", default=None, help="write it to this file instead")
     return parser
@@ -85,10 +132,68 @@ def _demo(args: argparse.Namespace) -> Path:
     return files.config
 
 
+def _travel_build(args: argparse.Namespace) -> Path:
+    import pandas as pd
+
+    from lotdesign import roads
+
+    if (args.config is None) == (args.points is None):
+        raise ValidationError("give a run's config or --points (a CSV of id, x, y), not both")
+    if args.points is not None:
+        if args.out is None:
+            raise ValidationError("--points needs --out (where the matrix goes)")
+        points = pd.read_csv(args.points, dtype={"id": str})
+        network = roads.read_network(args.osm, cache_dir=Path(args.out).parent / "road_cache")
+        matrix = roads.build_matrix(network, points, cutoff_minutes=args.cutoff)
+        path = roads.write_matrix(matrix, args.out)
+    else:
+        from lotdesign.pipeline import run
+        from lotdesign.spec import load_spec
+
+        spec = load_spec(args.config)
+        result = run(spec, quiet=True, until="units", write=False)
+        out = Path(args.out) if args.out else spec.outputs.processed / "travel_matrix.csv"
+        matrix = roads.road_matrix(
+            args.osm, result.units, result.customers, out=out, cutoff_minutes=args.cutoff
+        )
+        path = out
+    if not args.quiet:
+        a = matrix.attrs
+        print(
+            f"{len(matrix):,} drive times within {a['cutoff_minutes']:g} min from "
+            f"{a['origins']} origins to {a['destinations']} destinations -> {path}\n"
+            f"Set rules.travel_matrix: {path} (or travel.roads: {args.osm}) in the config. "
+            f"{a['attribution']}"
+        )
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "travel":
+            _travel_build(args)
+            return 0
+        if args.command == "sweep" and args.national:
+            from lotdesign.sweep.national import run_national
+
+            districts = args.districts.split(",") if args.districts else None
+            run_national(
+                districts=districts, scheduler=args.scheduler, workers=args.workers,
+                out=args.out or "reports/national", quiet=args.quiet,
+            )  # fmt: skip
+            return 0
+        if args.command == "sweep":
+            from lotdesign.sweep.runner import sweep_from_cli
+
+            if args.config is None or args.grid is None:
+                raise ValidationError("lotdesign sweep needs CONFIG and --grid (or --national)")
+            sweep_from_cli(
+                args.config, args.grid, scheduler=args.scheduler, workers=args.workers,
+                out=args.out, quiet=args.quiet,
+            )  # fmt: skip
+            return 0
         if args.command == "schema":
             from lotdesign.spec import json_schema
 

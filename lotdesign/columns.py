@@ -11,6 +11,9 @@ with what a reader and the disclosure control need to know about it:
   1 to :data:`~lotdesign.settings.SUPPRESS_MAX_COUNT`;
 - ``rate_of``: the count of people a figure is computed over (a cost per customer-week over
   ``customers``), blanked wherever that count is suppressed;
+- ``over_people``: a figure computed over the people its row counts (an area's hours, spend,
+  rates, means, shares, concentration and rule checks), hidden wherever that count is
+  suppressed; every number that is not a count of people is, unless registered otherwise;
 - ``shareable``: whether the column may leave the analyst's machine at all (a unit's centre
   point can be one person's home, so coordinates are registered as not shareable);
 - ``rule``: a pass/fail (or RAG) check, shown as Pass/Fail and shaded in the report.
@@ -33,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass
@@ -97,6 +101,12 @@ class Column:
     rule
         A pass/fail or RAG check (True/False, or ``pass``/``fail``/``red``/``amber``/
         ``green``).
+    over_people
+        A figure computed over the people its row counts (an area's hours, spend, rates,
+        means, shares, concentration, its rule checks): hidden wherever that row's count of
+        people is suppressed, directly or to protect another (DESIGN section 8). None: every
+        number that is not itself a count of people is, text is not; a count of lots or
+        units, a tier, a year or a setting is registered with ``over_people=False``.
     """
 
     name: str
@@ -107,8 +117,12 @@ class Column:
     rate_of: str | None = None
     shareable: bool = True
     rule: bool = False
+    over_people: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.over_people is None:
+            over = self.rate_of is not None or (self.format is not None and not self.counts_people)
+            object.__setattr__(self, "over_people", over or self.rule)
         if not self.name or not self.label:
             raise ValidationError(f"A column needs a name and a label, got {self!r}.")
         if self.counts_people and self.rate_of is not None:
@@ -247,6 +261,24 @@ _BUILT_IN: list[Column] = [
     _text("radius_ok", "Within radius", rule=True),
     _text("drive_ok", "Within drive time", rule=True),
     _text("contiguity_ok", "Connected", rule=True),
+    _text("within_ok", "Nests in its area", rule=True),
+    # Reach to customers: max_miles / max_minutes are then to the farthest customer.
+    _number(
+        "customers_beyond", "Customers beyond reach", _COUNT, _WHOLE, counts_people=True
+    ),
+    _text("farthest_unit", "Unit of the farthest customer"),
+    _text("reach_to", "Reach measured to"),
+    _text("tier_reason", "Why this tier"),
+    # The lot-size policy trade-off (lotdesign.lots.policy_tradeoff).
+    _text("policy", "Lot-size policy"),
+    _number("tier1_share", "Tier 1 share of hours", _SHARE, _PERCENT),
+    _number("mean_hours", "Mean lot hours", _HOURS, _WHOLE),
+    _number("min_lot_hours", "Smallest lot (hours)", _HOURS, _WHOLE),
+    _number("max_lot_hours", "Largest lot (hours)", _HOURS, _WHOLE),
+    _number("mean_minutes", "Mean drive to centre (min per hour of care)", "minutes", _ONE),
+    _number(
+        "lots_over_after_growth", "Lots over the ceiling after growth", _COUNT, _WHOLE
+    ),
     _text("passes", "Passes every rule", rule=True),
     _text("pass_fail", "Rules", rule=True),
     _text("rag", "RAG", rule=True),
@@ -284,14 +316,54 @@ _BUILT_IN: list[Column] = [
     _number("change_pct", "Change (%)", _SHARE, "{:.1f}%"),
     _number("cumulative_change", "Cumulative change", "£", _POUNDS),
     _number("year", "Year", "years from now", "{:.0f}"),
-    # Sensitivity (tornado).
+    _number("estimated_spend_share", "Share of spend estimated", _SHARE, _PERCENT),
+    _number("contracted_share", "Share of lot hours on new contracts", _SHARE, _PERCENT),
+    # Sensitivity (tornado): the change in spend a year, averaged over the contract term.
     _number("base_value", "Base value", None, _SIGNIFICANT),
     _number("low_value", "Low value", None, _SIGNIFICANT),
     _number("high_value", "High value", None, _SIGNIFICANT),
-    _number("change_at_low", "Annual change at low", _POUNDS_YEAR, _POUNDS),
-    _number("change_at_high", "Annual change at high", _POUNDS_YEAR, _POUNDS),
-    _number("base_change", "Annual change, base case", _POUNDS_YEAR, _POUNDS),
+    _number("change_at_low", "Annual change at low (term average)", _POUNDS_YEAR, _POUNDS),
+    _number("change_at_high", "Annual change at high (term average)", _POUNDS_YEAR, _POUNDS),
+    _number("base_change", "Annual change, base case (term average)", _POUNDS_YEAR, _POUNDS),
     _number("range", "Range of the annual change", _POUNDS_YEAR, _POUNDS),
+    _text("flips_sign", "Can flip the sign"),
+    _number("released_at_low", "Care-worker hours released at low", _HOURS, _WHOLE),
+    _number("released_at_high", "Care-worker hours released at high", _HOURS, _WHOLE),
+    # Ranges (Monte Carlo): one row per measure, values in the measure's own unit.
+    _text("metric", "Measure (name)"),
+    _text("measure", "Measure"),
+    _number("base", "Base case", None, _TWO),
+    _number("p10", "P10", None, _TWO),
+    _number("p50", "P50", None, _TWO),
+    _number("p90", "P90", None, _TWO),
+    # New customers only: how lots fill (lotdesign.cost.flow_by_lot).
+    _number("start_hours_month", "New hours a month (modelled)", "hours a week, a month", _ONE),
+    _number("end_hours_month", "Ending hours a month (modelled)", "hours a week, a month", _ONE),
+    _number(
+        "observed_start_hours_month",
+        "New hours a month (extract, last year)",
+        "hours a week, a month",
+        _ONE,
+    ),
+    _number("viable_hours", "Viable volume (hours)", _HOURS, _WHOLE),
+    _number("lead_viable_hours", "Lead provider's share of viable volume", _HOURS, _WHOLE),
+    _number("months_to_viable", "Months to viable volume", "months", "{:.0f}"),
+    _number("established_hours", "Established volume (hours)", _HOURS, _WHOLE),
+    _number("months_to_established", "Months to established volume", "months", "{:.0f}"),
+    _number("contracted_share_year1", "Share on new contracts after a year", _SHARE, _PERCENT),
+    _number("contracted_share_end", "Share on new contracts at term end", _SHARE, _PERCENT),
+    _number("lead_hours_end", "Lead provider's hours at term end", _HOURS, _WHOLE),
+    # The travel saving as a benefit (lotdesign.cost.travel_benefit).
+    _number(
+        "paid_travel_minutes_saved_week", "Paid travel minutes saved a week", "minutes", _WHOLE
+    ),
+    _number("miles_saved_week", "Miles saved a week", "miles a week", _WHOLE),
+    _number("care_worker_hours_released_week", "Care-worker hours released a week", _HOURS, _WHOLE),
+    _number("care_workers_released", "Care workers released", "full-time care workers", _ONE),
+    _number("travel_value_week", "Value of travel saved a week", _POUNDS_WEEK, _POUNDS),
+    _number("council_keeps_week", "Council keeps a week", _POUNDS_WEEK, _POUNDS),
+    _number("providers_keep_week", "Providers keep a week", _POUNDS_WEEK, _POUNDS),
+    _number("council_pays_more_week", "Council pays more a week", _POUNDS_WEEK, _POUNDS),
     # Payment models.
     _number("annual_cost", "Annual cost", _POUNDS_YEAR, _POUNDS),
     _number("change_vs_hourly", "Change against hourly", _POUNDS_YEAR, _POUNDS),
@@ -334,6 +406,7 @@ _BUILT_IN: list[Column] = [
     _number("radius_breaches", "Lots beyond the radius", _COUNT, _WHOLE),
     _number("drive_breaches", "Lots beyond the drive time", _COUNT, _WHOLE),
     _number("contiguity_breaches", "Lots not connected", _COUNT, _WHOLE),
+    _number("within_breaches", "Lots across an area they should nest in", _COUNT, _WHOLE),
     _number("rule_breaches", "Rule breaches", _COUNT, _WHOLE),
     _number("seed_tier1_areas", "Reference design's Tier 1 areas", _COUNT, _WHOLE),
     _number("seed_tier1_share", "Reference design's Tier 1 share", _SHARE, _PERCENT),
@@ -342,6 +415,28 @@ _BUILT_IN: list[Column] = [
         "travel_in_passing_tier1", "Travel in passing Tier 1 lots (hour-minutes)", None, _WHOLE
     ),
     _number("objective", "Design objective (engine score)", None, _WHOLE),
+    # Scenario sweeps (lotdesign.sweep): one row per scenario, county-level figures only.
+    _text("scenario", "Scenario"),
+    _text("changes", "Changes from the config"),
+    _number("tier2_zones", "Tier 2 zones", _COUNT, _WHOLE),
+    _number("travel_per_hour", "Travel to centre per hour of care (min)", "minutes", _ONE),
+    _number(
+        "change_per_customer_week_p10",
+        "Change per customer-week, P10",
+        _PER_CUSTOMER_WEEK,
+        _PENCE,
+    ),
+    _number(
+        "change_per_customer_week_p90",
+        "Change per customer-week, P90",
+        _PER_CUSTOMER_WEEK,
+        _PENCE,
+    ),
+    _number("months_to_viable_median", "Months to viable volume (median lot)", "months", "{:.0f}"),
+    _number("months_to_viable_max", "Months to viable volume (slowest lot)", "months", "{:.0f}"),
+    _number("lots_never_viable", "Lots that never reach viable volume", _COUNT, _WHOLE),
+    _number("seconds", "Compute time (s)", "seconds", _ONE),
+    _text("cached", "From the cache"),
 ]
 
 
@@ -495,5 +590,30 @@ def _is_missing(value: Any) -> bool:
         not isinstance(value, str) and pd.api.types.is_scalar(value) and bool(pd.isna(value))
     )
 
+
+#: Registered numbers (and checks) that are *not* computed over the people of their row, so
+#: stay shown when its count is suppressed: identifiers, counts of lots and units, settings
+#: and parameter values, and checks of geometry alone.
+_NOT_OVER_PEOPLE = frozenset(
+    {
+        "tier", "units", "lots", "year", "contiguity_ok", "within_ok", "lots_passing",
+        "lots_failing", "tier1_lots", "tier1_lots_passing", "hours_breaches",
+        "customers_breaches", "radius_breaches", "drive_breaches", "contiguity_breaches",
+        "within_breaches", "rule_breaches", "seed_tier1_areas", "seed_tier1_share",
+        "meets_seed_share", "base_value", "low_value", "high_value", "lots_over_after_growth",
+        "tier2_zones", "lots_never_viable", "seconds",
+    }
+)  # fmt: skip
+#: Text that is computed over people (a lot's mix of rurality by hours; the unit of its
+#: farthest customer): hidden with the row.
+_TEXT_OVER_PEOPLE = frozenset({"rurality_mix", "farthest_unit"})
+_BUILT_IN = [
+    dataclasses.replace(
+        c,
+        over_people=(c.over_people and c.name not in _NOT_OVER_PEOPLE)
+        or c.name in _TEXT_OVER_PEOPLE,
+    )
+    for c in _BUILT_IN
+]
 
 register(*_BUILT_IN)

@@ -21,13 +21,18 @@ from lotdesign import settings
 from lotdesign.errors import ValidationError
 from lotdesign.io.boundaries import read_boundaries
 from lotdesign.io.lookups import geocode, read_postcode_lookup
-from lotdesign.io.packages import Extract, read_extract, validate_extract
+from lotdesign.io.packages import (
+    Extract,
+    candidate_postcodes,
+    read_extract,
+    validate_extract,
+)
 from lotdesign.io.practices import read_epcn, read_epraccur
 from lotdesign.results import Checks, CostResult, Run, read_run
 from lotdesign.spec import RunSpec, load_spec
 from lotdesign.units import make_units, write_units
 
-__all__ = ["STAGES", "Progress", "check", "read_run", "run"]
+__all__ = ["STAGES", "Progress", "check", "continue_run", "read_run", "run"]
 
 
 class Progress:
@@ -184,6 +189,8 @@ def run(
     if not write and last >= STAGES.index("report"):
         raise ValidationError("the report stage writes files: use write=True or until='cost'.")
     steps = (4 if write else 3) + 2 * last + (1 if last >= 3 else 0)
+    if last >= 1:  # the policy comparison, and routing on the roads when given
+        steps += 1 + (spec.travel.roads is not None)
     progress = Progress(steps, stream=stream, quiet=quiet)
     label = "  [SYNTHETIC DATA]" if spec.synthetic else ""
     progress.say(f"lotdesign run: {spec.name}{label}")
@@ -238,17 +245,81 @@ def run(
     return result
 
 
+def continue_run(
+    base: Run,
+    spec: RunSpec,
+    *,
+    until: str = "cost",
+    matrix: pd.DataFrame | None = None,
+    compare_policies: bool = True,
+    quiet: bool = True,
+    stream=None,
+) -> Run:
+    """The lots stage (and the cost stage) of ``spec`` on the units of ``base``, in memory.
+
+    What :func:`run` does after the units stage, for a spec that reads the same inputs as
+    ``base.spec`` (a scenario of a sweep, :mod:`lotdesign.sweep`): the extract, units and
+    customers are taken from ``base``, not read again. Nothing is written.
+
+    Parameters
+    ----------
+    base
+        A run holding at least the units stage (``run(..., until="units")``).
+    spec
+        The spec to design with; its inputs and unit type must be ``base.spec``'s.
+    until
+        ``"lots"`` or ``"cost"``.
+    matrix
+        Drive times already built for these units (``travel.roads`` is then not routed again).
+    compare_policies
+        Design under every lot-size policy too (``plan.stats["policy_tradeoff"]``), as
+        :func:`run` does.
+    quiet, stream
+        As for :func:`run`.
+
+    Returns
+    -------
+    Run
+        A new run: ``base``'s inputs with ``spec``'s lots (and cost).
+    """
+    if until not in ("lots", "cost"):
+        raise ValidationError(f"until must be 'lots' or 'cost'; got {until!r}.")
+    if spec.inputs != base.spec.inputs or spec.units != base.spec.units:
+        raise ValidationError("continue_run needs a spec with the same inputs and unit type.")
+    last = STAGES.index(until)
+    progress = Progress(2 * last + int(compare_policies), stream=stream, quiet=quiet)
+    result = Run(
+        spec=spec,
+        extract=base.extract,
+        units=base.units,
+        customers=base.customers,
+        packages=base.packages,
+        practices=base.practices,
+        providers=base.providers,
+        lookup=base.lookup,
+        timings=progress.timings,
+    )
+    _lots_stage(
+        result, progress, {}, write=False, matrix=matrix, compare_policies=compare_policies
+    )
+    if last >= 2:
+        _cost_stage(result, progress, write=False)
+    return result
+
+
 def _read_extract(spec: RunSpec, progress: Progress) -> tuple[Extract, pd.DataFrame]:
     inputs = spec.inputs
     columns = inputs.columns.given()
     with progress.step(f"Reading {inputs.packages.name}"):
-        raw = read_extract(inputs.packages, columns=columns, sheet=inputs.sheet)
-        postcode_col = raw[raw.attrs["mapping"]["postcode"]]
-        wanted = set(
-            pc.normalise_series(
-                postcode_col.map(lambda v: v if isinstance(v, str) else None)
-            ).dropna()
+        raw = read_extract(
+            inputs.packages,
+            columns=columns,
+            sheet=inputs.sheet,
+            header_row=inputs.header_row,
+            encoding=inputs.encoding,
+            delimiter=inputs.delimiter,
         )
+        wanted = candidate_postcodes(raw)
     which = "packaged" if inputs.postcode_lookup == "packaged" else "given"
     with progress.step(f"Geocoding with the {which} postcode lookup"):
         extra_postcodes: list[str] = []
@@ -261,10 +332,17 @@ def _read_extract(spec: RunSpec, progress: Progress) -> tuple[Extract, pd.DataFr
                 if "postcode" in col.lower():
                     extra_postcodes += list(pc.normalise_series(prov[col]).dropna())
         lookup = _lookup_for(spec, sorted(wanted | set(extra_postcodes)))
-        kwargs = {}
-        if inputs.max_weekly_hours is not None:
-            kwargs["max_weekly_hours"] = inputs.max_weekly_hours
-        extract = validate_extract(raw, lookup=lookup, as_of=inputs.as_of, **kwargs)
+        extract = validate_extract(
+            raw,
+            lookup=lookup,
+            as_of=inputs.as_of,
+            max_weekly_hours=inputs.max_weekly_hours,
+            hours_unit=inputs.hours_unit,
+            hours_per=inputs.hours_per,
+            decimal_mark=inputs.decimal_mark,
+            cost_meaning=inputs.cost_meaning,
+            date_order=inputs.date_order,
+        )
     progress.say(extract.reconciliation_text())
     return extract, lookup
 
@@ -294,15 +372,42 @@ def _lines_with_units(packages: pd.DataFrame, customers: pd.DataFrame) -> pd.Dat
     )
 
 
-def _lots_stage(result: Run, progress: Progress, options: dict, *, write: bool) -> None:
+def _lots_stage(
+    result: Run,
+    progress: Progress,
+    options: dict,
+    *,
+    write: bool,
+    matrix: pd.DataFrame | None = None,
+    compare_policies: bool = True,
+) -> None:
     from lotdesign import checks, lots, tiers
 
     spec, units = result.spec, result.units
+    if matrix is not None:  # drive times already built (a sweep builds them once per input)
+        no_roads = spec.travel.model_copy(update={"roads": None})
+        options = spec.model_copy(update={"travel": no_roads}).design_options(result)
+        options["matrix"] = matrix
+    elif spec.travel.roads is not None:
+        with progress.step(f"Road drive times from {spec.travel.roads.name}"):
+            options = spec.design_options(result)
+        progress.say(_road_note(options["matrix"]))
+    else:
+        options = spec.design_options(result)
     matrix = options["matrix"]
     with progress.step("Designing Tier 1 lots"):
         plan = lots.design(units, **options)
+    tradeoff = None
+    if compare_policies:
+        with progress.step("Lot-size policies compared"):
+            policy = plan.stats.get("policy", "compact")
+            if options.get("target_lots") is not None and policy == "compact":
+                policy = "target"
+            tradeoff = lots.policy_tradeoff(units, done={policy: plan}, **options)
+            plan.stats["policy_tradeoff"] = tradeoff.to_dict(orient="records")
+        progress.say(_tradeoff_text(tradeoff, policy))
     with progress.step("Tier 2 zones, Tier 3, the Tier 4 reserve and rule checks"):
-        tier_plan = tiers.assign_tiers(units, plan, matrix=matrix, **spec.tier_options())
+        tier_plan = tiers.assign_tiers(units, plan, matrix=matrix, **spec.tier_options(result))
         table, summary = checks.check_plan(
             units,
             tier_plan.assignment,
@@ -311,6 +416,7 @@ def _lots_stage(result: Run, progress: Progress, options: dict, *, write: bool) 
             customers=result.customers,
             centres=tier_plan.lots,
             matrix=matrix,
+            within=options.get("within"),
         )
         polygons = checks.lot_polygons(units, tier_plan.assignment, table)
     result.plan, result.tiers = plan, tier_plan
@@ -327,7 +433,13 @@ def _lots_stage(result: Run, progress: Progress, options: dict, *, write: bool) 
         _gpkg_safe(polygons).to_file(gpkg, layer="lots", driver="GPKG")
         result.paths["lots"] = gpkg
         reports.mkdir(parents=True, exist_ok=True)
-        result.paths["lot_summary"] = _write_shared_csv(table, reports / "lot_summary.csv", spec)
+        result.paths["lot_summary"] = _write_shared_csv(
+            table, reports / "lot_summary.csv", result
+        )
+        if tradeoff is not None:
+            result.paths["policy_tradeoff"] = _write_shared_csv(
+                tradeoff, reports / "policy_tradeoff.csv", result
+            )
     s = tier_plan.summary
     t1 = s.loc[1] if 1 in s.index else None
     if t1 is not None:
@@ -341,58 +453,117 @@ def _lots_stage(result: Run, progress: Progress, options: dict, *, write: bool) 
         progress.say(f"  note: {reason}")
 
 
+def _road_note(matrix: pd.DataFrame) -> str:
+    """One line on a road matrix: pairs, cut-off, time taken, attribution."""
+    a = matrix.attrs
+    how = "read from the cache" if "seconds" not in a else f"routed in {a['seconds']:.1f} s"
+    return (
+        f"  road drive times: {len(matrix):,} pairs within {a.get('cutoff_minutes', 0):g} min, "
+        f"{how}; {a.get('attribution', settings.OSM_ATTRIBUTION)}"
+    )
+
+
+def _tradeoff_text(table: pd.DataFrame, chosen: str) -> str:
+    """The policy trade-off as a few printed lines."""
+    lines = ["Lot-size policies (Tier 1 lots, share of hours, mean hours, mean min/hour):"]
+    for row in table.itertuples():
+        mark = "*" if row.policy == chosen else " "
+        lines.append(
+            f"  {mark} {row.policy:<8} {row.lots:>4} lots  {row.tier1_share:6.1%}  "
+            f"{row.mean_hours:7,.0f} h  {row.mean_minutes:5.1f} min  "
+            f"{row.lots_over_after_growth} over the ceiling after growth"
+        )
+    return "\n".join(lines)
+
+
 def _cost_stage(result: Run, progress: Progress, *, write: bool) -> None:
     from lotdesign import cost, market
 
     spec = result.spec
     assignment = result.tiers.assignment
     packages = result.packages
-    params = spec.cost_params()
-    projection_options = spec.cost.projection.given()
-    with progress.step("Cost model: current vs proposed, projection, sensitivity"):
-        scenario = cost.proposed_scenario(result.customers, assignment, packages=packages, **params)
-        swing = {} if spec.cost.tornado_swing is None else {"swing": spec.cost.tornado_swing}
-        result.cost = CostResult(
-            scenario=scenario,
-            summary=cost.cost_summary(scenario),
-            projection=cost.project(scenario, **projection_options),
-            tornado=cost.tornado(
-                result.customers, assignment, packages=packages, **params, **swing
-            ),
-            payments=cost.payment_models(scenario, params=spec.payment_params()),
+    columns = spec.inputs.columns
+    with progress.step("Cost model: prices for the year, price policy, flow and ranges"):
+        model = cost.cost_model(
+            result.customers,
+            assignment,
+            packages=packages,
+            as_of=spec.inputs.as_of,
+            **spec.cost_params(),
+            flow=spec.flow_params(),
+            ranges=spec.range_params(),
+            payment=spec.payment_params(),
+            projection=spec.cost.projection.given(),
+            swing=spec.cost.tornado_swing,
+            seed=spec.seed,
+            tier1_viable_hours=spec.lot_rules().min_hours,
+            tier2_viable_hours=spec.tier2_rules().min_hours,
+            hours_per_worker=spec.workforce.hours_per_worker,
+            cost_column=columns.weekly_cost is not None or columns.hourly_rate is not None,
         )
+        result.cost = CostResult(**{k: model[k] for k in CostResult.__dataclass_fields__})
         if write:
+            reports = spec.outputs.reports
             result.paths["cost_summary"] = _write_shared_csv(
-                result.cost.summary, spec.outputs.reports / "cost_summary.csv", spec
+                result.cost.summary, reports / "cost_summary.csv", result
             )
-    with progress.step("Market analysis"):
-        result.market = market.market_summary(
-            packages, result.customers, assignment, **spec.market_options()
-        )
-        if write:
-            result.paths["market_summary"] = _write_shared_csv(
-                result.market, spec.outputs.reports / "market_summary.csv", spec
+            if result.cost.flow is not None:
+                result.paths["cost_flow"] = _write_shared_csv(
+                    result.cost.flow, reports / "cost_flow.csv", result
+                )
+                result.paths["cost_ranges"] = _write_shared_csv(
+                    result.cost.ranges, reports / "cost_ranges.csv", result
+                )
+    # No provider column: no market figures at all (rather than one made-up provider).
+    has_providers = "provider" in packages.columns and packages["provider"].notna().any()
+    if has_providers:
+        with progress.step("Market analysis"):
+            result.market = market.market_summary(
+                packages, result.customers, assignment, **spec.market_options()
             )
+            if write:
+                result.paths["market_summary"] = _write_shared_csv(
+                    result.market, spec.outputs.reports / "market_summary.csv", result
+                )
+    else:
+        progress.say("  note: the extract has no provider column, so no market analysis.")
     county = result.cost.summary.query("level == 'county'").iloc[0]
+    effect = result.cost.effect
+    year = effect["price_year"]
+    change = (effect.get("ranges") or {}).get("change_per_customer_week")
+    ranged = (
+        f"; change per customer-week at full effect £{change['p10']:+,.2f} to "
+        f"£{change['p90']:+,.2f} (P10-P90)"
+        if change and change["p10"] is not None
+        else ""
+    )
     progress.say(
-        f"Cost per customer-week: £{county['cost_per_customer_week_current']:,.2f} now, "
-        f"£{county['cost_per_customer_week_proposed']:,.2f} proposed "
-        f"({county['change_pct']:+.1f}%); weekly spend now £{county['weekly_spend_current']:,.0f} "
-        f"(extract: £{scenario.attrs.get('extract_weekly_cost', float('nan')):,.0f}, "
-        f"imputed £{scenario.attrs.get('imputed_weekly_cost', 0.0):,.0f})"
+        f"Prices for {year['year']} (floor £{year['floor']:,.2f}); price policy: "
+        f"{effect['policy']['text']}. Cost per customer-week "
+        f"£{county['cost_per_customer_week_current']:,.2f} now{ranged}; weekly spend now "
+        f"£{county['weekly_spend_current']:,.2f} (extract: "
+        f"£{model['scenario'].attrs.get('extract_weekly_cost', float('nan')):,.2f}, "
+        f"imputed £{model['scenario'].attrs.get('imputed_weekly_cost', 0.0):,.2f} on "
+        f"{effect['spend']['imputed_lines']} lines)"
     )
 
 
 def _report_stage(result: Run, progress: Progress) -> None:
     import geopandas as gpd
 
-    from lotdesign import disclosure, maps, report
+    from lotdesign import checks, disclosure, maps, report
 
     spec = result.spec
     out = spec.outputs.reports
-    max_count = spec.disclosure.suppress_max_count
+    protection = _protection(result)
+    max_count = protection.max_count
+    (out / "QUARANTINED.txt").unlink(missing_ok=True)
     with progress.step("Maps"):
-        polygons = result.checks.polygons.copy()
+        assignment = result.tiers.assignment
+        # Shared maps draw public geography only (DESIGN section 8): unit polygons from
+        # boundary files or the cells of every postcode in the lookup, never around customers.
+        public = _public_units(result)
+        polygons = checks.lot_polygons(public, assignment, result.checks.table)
         by_lot = result.cost.summary.query("level == 'lot'").set_index("area")
         polygons["cost_per_customer_week_now"] = polygons["lot_id"].map(
             by_lot["cost_per_customer_week_current"]
@@ -401,13 +572,13 @@ def _report_stage(result: Run, progress: Progress) -> None:
             by_lot["cost_per_customer_week_proposed"]
         )
         polygons["radius_miles"] = polygons["max_miles"]
-        polygons = polygons[polygons.geometry.notna()]
-        assignment = result.tiers.assignment
+        polygons = polygons[polygons.geometry.notna() & ~polygons.geometry.is_empty]
         unit_polys = (
-            result.units[["unit_id", "name", "geometry"]]
+            public.merge(result.units[["unit_id", "name"]], on="unit_id")
             .merge(assignment[["unit_id", "lot_id", "tier"]], on="unit_id")
             .rename(columns={"name": "unit_name"})
         )
+        unit_polys = unit_polys[unit_polys.geometry.notna() & ~unit_polys.geometry.is_empty]
         outline = spec.inputs.outline
         outline = read_boundaries(outline) if outline is not None else None
         practices = offices = None
@@ -433,12 +604,22 @@ def _report_stage(result: Run, progress: Progress) -> None:
             synthetic=spec.synthetic,
         )
         maps.lots_map(
-            polygons, unit_polys, path=out / "lots_map.html", max_count=max_count, **common
+            polygons,
+            unit_polys,
+            path=out / "lots_map.html",
+            max_count=max_count,
+            protection=protection,
+            **common,
         )
         result.paths["lots_map"] = out / "lots_map.html"
         static = maps.static_map(polygons, unit_polys, path=out / "lots.png", **common)
         result.paths.update({f"static_map_{p.suffix[1:]}": p for p in static})
     with progress.step("Report and tables"):
+        market = result.market
+        if market is not None:
+            market = disclosure.mask_provider_shares(
+                market, result.packages, assignment, max_count=max_count
+            )
         inputs = report.ReportInputs(
             title=spec.title,
             synthetic=spec.synthetic,
@@ -452,24 +633,125 @@ def _report_stage(result: Run, progress: Progress) -> None:
             plan_summary=result.checks.summary,
             cost_summary=result.cost.summary,
             projection=result.cost.projection,
+            cost_ranges=result.cost.ranges,
+            cost_flow=result.cost.flow,
+            travel_benefit=result.cost.benefit,
+            cost_effect=result.cost.effect,
             tornado=result.cost.tornado,
             payment_models=result.cost.payments,
-            market_summary=result.market,
+            market_summary=market,
             static_map_png=out / "lots.png",
             caveats=tuple(result.tiers.reasons[:10]),
         )
+        # One control for tables and words: the report and the workbook are written from it.
+        inputs = report.controlled_inputs(inputs, protection=protection)
         written = report.write_report(inputs, out, formats=spec.report.formats, max_count=max_count)
         result.paths.update({f"report_{k}": v for k, v in written.items()})
         result.paths["tables"] = report.write_tables(
             inputs, out / "tables.xlsx", max_count=max_count
         )
     with progress.step("Scanning the reports folder for personal data"):
-        disclosure.scan_for_personal_data(
+        ids, postcodes = _extract_identifiers(result)
+        disclosure.scan_and_quarantine(
             out,
-            customer_ids=result.extract.packages["customer_id"].unique(),
-            postcodes=result.extract.packages["postcode"].unique(),
-            raise_if_found=True,
+            customer_ids=ids,
+            postcodes=postcodes,
+            known_postcodes=_known_postcodes(result),
+            max_count=max_count,
+            rounding_base=protection.rounding_base,
+            quarantine_to=spec.outputs.processed / "quarantine",
         )
+
+
+def _protection(result: Run):
+    """The run's secondary suppression (computed once, when a shared table is first written);
+    its audit goes to ``processed/disclosure_audit.csv``, never to the reports."""
+    from lotdesign import disclosure
+
+    found = result.__dict__.get("_disclosure")
+    if found is None:
+        spec = result.spec
+        areas = disclosure.plan_areas(
+            result.customers,
+            result.tiers.assignment if result.tiers is not None else None,
+            checks_table=result.checks.table if result.checks is not None else None,
+            reconciliation=result.extract.reconciliation,
+            units=False,
+        )
+        found = disclosure.protect(
+            areas,
+            max_count=spec.disclosure.suppress_max_count,
+            protection=spec.disclosure.protection_people,
+            rounding_base=spec.disclosure.suppress_rounding_base,
+        )
+        result.__dict__["_disclosure"] = found
+        audit = found.write_audit(spec.outputs.processed / "disclosure_audit.csv")
+        result.paths["disclosure_audit"] = audit
+    return found
+
+
+def _public_units(result: Run):
+    """The units' polygons from public geography, for shared maps."""
+    from lotdesign.units import public_unit_polygons
+
+    spec = result.spec
+    boundaries = (
+        read_boundaries(spec.inputs.boundaries, layer=spec.inputs.boundary_layer)
+        if spec.inputs.boundaries is not None
+        else None
+    )
+    reference = None
+    if not (spec.units == "lsoa" and boundaries is not None):
+        reference = _area_postcodes(result)
+    return public_unit_polygons(
+        result.units, reference, unit_type=spec.units, boundaries=boundaries
+    )
+
+
+def _area_postcodes(result: Run) -> pd.DataFrame:
+    """Every live postcode of the districts in play (read once per run)."""
+    found = result.__dict__.get("_area_postcodes")
+    if found is None:
+        districts = sorted(result.customers["district"].dropna().astype(str).unique())
+        lookup = result.lookup
+        if lookup is None:
+            lookup = _lookup_for(result.spec, sorted(result.customers["postcode"].dropna()))
+        found = _reference_postcodes(result.spec, lookup, districts)
+        result.__dict__["_area_postcodes"] = found
+    return found
+
+
+def _extract_identifiers(result: Run) -> tuple[list, list]:
+    """Every customer ID and postcode of the extract: used, excluded and rejected lines."""
+    extract = result.extract
+    given = result.spec.inputs.columns.given()
+    ids, postcodes = [], []
+    for frame in (extract.packages, extract.excluded, extract.rejected):
+        if frame is None or not len(frame):
+            continue
+        for name, bucket in (("customer_id", ids), ("postcode", postcodes)):
+            for column in {name, given.get(name)} - {None}:
+                if column in frame.columns:
+                    bucket += [_identifier(v) for v in frame[column].tolist()]
+    return [v for v in ids if v], [v for v in postcodes if v]
+
+
+def _identifier(value) -> str | None:
+    """An ID as text, whatever type its cell was read as (``10023.0`` is ``10023``)."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else None
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value).strip() or None
+
+
+def _known_postcodes(result: Run) -> list[str]:
+    """Every postcode a shared file must not hold: the area's lookup and the extract's."""
+    try:
+        area = _area_postcodes(result)["postcode"].tolist()
+    except (ValidationError, KeyError):
+        area = []
+    return area + result.customers["postcode"].dropna().tolist()
 
 
 def _gpkg_safe(frame):
@@ -483,13 +765,14 @@ def _gpkg_safe(frame):
     return out
 
 
-def _write_shared_csv(frame: pd.DataFrame, path: Path, spec: RunSpec) -> Path:
-    """Write a table that leaves the analyst's machine, under the report's own control."""
+def _write_shared_csv(frame: pd.DataFrame, path: Path, result: Run) -> Path:
+    """Write a table that leaves the analyst's machine, under the run's disclosure control
+    (the NHS Digital rule and secondary suppression across every shared table)."""
     from lotdesign import report
 
     path.parent.mkdir(parents=True, exist_ok=True)
     shared = report.shareable_table(
-        frame, path.stem.replace("_", " "), max_count=spec.disclosure.suppress_max_count
+        frame, path.stem.replace("_", " "), protection=_protection(result)
     )
     shared.to_csv(path, index=False)
     return path
@@ -529,9 +812,24 @@ SPEC_SETTINGS: dict[str, str] = {
         )
     },
     "rules.tier4_reserve_share": "TIER4_RESERVE_SHARE",
+    "rules.reach_tolerance": "LOT_REACH_TOLERANCE",
+    "rules.policy": "LOT_POLICY",
+    "rules.headroom_years": "LOT_HEADROOM_YEARS",
+    "rules.headroom_growth": "LOT_HEADROOM_GROWTH",
+    "travel.road_cutoff_minutes": "ROAD_CUTOFF_MINUTES",
     "travel.circuity": "ROAD_CIRCUITY",
     "travel.speed_mph": "SPEED_MPH",
+    "cost.price_policy.kind": "PRICE_POLICY",
+    "cost.price_policy.pass_back_share": "PASS_BACK_SHARE",
+    "cost.price_policy.allow_below_floor": "ALLOW_BELOW_FLOOR",
+    "cost.flow.new_customers_only": "NEW_CUSTOMERS_ONLY",
+    "cost.flow.package_mean_months": "PACKAGE_MEAN_MONTHS",
+    "cost.projection.years": "PROJECTION_YEARS",
+    "cost.projection.demand_growth": "DEMAND_GROWTH",
+    "cost.projection.rate_uplift": "RATE_UPLIFT",
     "disclosure.max_count": "SUPPRESS_MAX_COUNT",
+    "disclosure.rounding_base": "SUPPRESS_ROUNDING_BASE",
+    "disclosure.protection": "SUPPRESS_PROTECTION_PEOPLE",
 }
 
 
@@ -564,6 +862,10 @@ def _data_sources(result: Run) -> list[tuple[str, str]]:
         sources.append(("GP practices", f"{result.practices.attrs.get('source', 'epraccur')}"))
     if inputs.boundaries is not None:
         sources.append(("Boundaries", inputs.boundaries.name))
+    if result.spec.travel.roads is not None:
+        sources.append(
+            ("Road drive times", f"{result.spec.travel.roads.name}, {settings.OSM_ATTRIBUTION}")
+        )
     if result.spec.synthetic:
         sources.insert(0, ("SYNTHETIC DATA", "people, providers and practices are made up"))
     return sources

@@ -75,13 +75,39 @@ class CostResult:
         Sensitivity of the change in spend to each input.
     payments
         Annual cost under hourly, block and outcome payment.
+    lots
+        One row per lot: today's and modelled travel and prices, the travel saving per hour,
+        the price policy's price, the floor and the flags (:func:`lotdesign.cost.lot_table`).
+    benefit
+        The travel saving as a benefit: hours, miles, minutes and who keeps it, per lot.
+    flow
+        New customers only: each lot's starts and ends a month and months to viable volume.
+    flow_monthly
+        Each lot's contracted and lead provider's hours, month by month over the term.
+    ranges
+        P10/P50/P90 of the cost effect (Monte Carlo over the ranged inputs).
+    draws
+        The Monte Carlo draws: inputs and results.
+    turnover
+        How long packages last and where that came from (:class:`lotdesign.cost.Turnover`).
+    effect
+        The effect in plain values, for the report's sentences
+        (:func:`lotdesign.cost.effect_summary`).
     """
 
     scenario: pd.DataFrame
     summary: pd.DataFrame
     projection: pd.DataFrame
-    tornado: pd.DataFrame
+    tornado: pd.DataFrame | None
     payments: pd.DataFrame
+    lots: pd.DataFrame | None = None
+    benefit: pd.DataFrame | None = None
+    flow: pd.DataFrame | None = None
+    flow_monthly: pd.DataFrame | None = None
+    ranges: pd.DataFrame | None = None
+    draws: pd.DataFrame | None = None
+    turnover: Any = None
+    effect: dict[str, Any] | None = None
 
 
 @dataclass

@@ -78,6 +78,27 @@ _data = _TABLE.section("Data validation", audience="data")
 MAX_WEEKLY_HOURS: float = _data(
     "MAX_WEEKLY_HOURS", 336.0, "project default: two carers round the clock, 2 x 24 x 7 h"
 )
+#: How many rows from the top of a file or sheet are searched for the header row (title
+#: rows, report parameters and blank rows may sit above it).
+HEADER_SEARCH_ROWS: int = _data(
+    "HEADER_SEARCH_ROWS", 50, "project default: report exports put up to ~20 lines above"
+)
+#: When the extract does not declare its hours unit, a median line above this many hours a
+#: week stops the read: the numbers are more likely minutes than hours (the mean package is
+#: 12.6 h a week in WSCC MPS 2024; 60 h is almost five times that).
+UNDECLARED_MAX_MEDIAN_HOURS: float = _data(
+    "UNDECLARED_MAX_MEDIAN_HOURS",
+    60.0,
+    "project default: ~5x the WSCC MPS 2024 mean package of 12.6 h/week",
+)
+#: When the extract does not declare what its cost column means, a median implied rate (cost
+#: / hours) outside this band (£ per contact hour) stops the read: the column is more likely
+#: an hourly rate, or a cost per four weeks, month or year, than a weekly cost.
+UNDECLARED_RATE_BAND: tuple[float, float] = _data(
+    "UNDECLARED_RATE_BAND",
+    (5.0, 100.0),
+    "project default: around WSCC MPS 2024's £28.66/h and HCA 2025-26's £32.14/h",
+)
 
 #: Analysis CRS: British National Grid (metres). Web maps convert to WGS84 only at the end.
 CRS_BNG: str = _data("CRS_BNG", "EPSG:27700", "British National Grid (OS), metres")
@@ -131,6 +152,37 @@ SEED_TIER1_AREAS: int = _tier1(
 SEED_TIER1_SHARE: float = _tier1(
     "SEED_TIER1_SHARE", 0.85, "seed 003: '20 areas reflecting 85% of business'"
 )
+#: Share of a lot's customers allowed beyond the radius or drive limit of its centre. The
+#: limits are about care workers reaching customers (seed 003: "15 minute travel time
+#: maximum"), so by default every customer's postcode must be within them.
+LOT_REACH_TOLERANCE: float = _tier1(
+    "LOT_REACH_TOLERANCE", 0.0, "seed 003: '15 minute travel time maximum', to every customer"
+)
+#: Lot-size policy in the engine's objective: ``compact`` (least travel: lots crowd the
+#: floor), ``viable`` (a cost per lot, so fewer, fuller lots) or ``target`` (a lot count).
+#: Project default: ``compact``, the round-1 objective; the run reports all of them.
+LOT_POLICY: str = _tier1(
+    "LOT_POLICY", "compact", "project default: the round-1 objective; the run shows each policy"
+)
+#: Cost of one lot in the ``viable`` policy, as a share of what leaving a floor-sized lot
+#: uncovered costs (LOT_UNCOVERED_PENALTY_FACTOR x drive limit x LOT_MIN_HOURS). Below 1, so a
+#: lot is never dropped to save its cost; 0.5 makes fewer lots outweigh any travel a lot can
+#: hold (at most drive limit x LOT_MAX_HOURS). Providers asked for 1,000-2,000 h each
+#: (Homecare Association 2025 survey) and West Sussex chose 20 areas (seed 003).
+LOT_VIABLE_LOT_COST: float = _tier1(
+    "LOT_VIABLE_LOT_COST",
+    0.5,
+    "project default: fewer lots first (HCA 2025: providers want 1,000-2,000 h; seed 003: 20)",
+)
+#: Growth headroom: lots are sized so that demand growing at LOT_HEADROOM_GROWTH a year for
+#: LOT_HEADROOM_YEARS keeps them under the hours and customers ceilings. Off (0 years) by
+#: default; a contract term is typically 5 years (PROJECTION_YEARS).
+LOT_HEADROOM_YEARS: float = _tier1(
+    "LOT_HEADROOM_YEARS", 0.0, "project default: off; set the contract term (e.g. 5 years)"
+)
+LOT_HEADROOM_GROWTH: float = _tier1(
+    "LOT_HEADROOM_GROWTH", 0.024, "as DEMAND_GROWTH: ONS 2020-based NPP, aged 85+, 2.4% a year"
+)
 
 # --- Tier 2 rural zones (seed 003) -----------------------------------------------------------
 _tier2 = _TABLE.section("Tier 2 rural zones", audience="domain")
@@ -174,6 +226,15 @@ TIER2_CONTIGUOUS: bool = _tier2(
 TIER4_RESERVE_SHARE: float = _tier2(
     "TIER4_RESERVE_SHARE", 0.10, "project default: the vacancy rate (Skills for Care 2017/18)"
 )
+#: Rurality classes a Tier 2 zone may hold: ONS Rural-Urban Classification 2011's rural
+#: classes (D1 "rural town and fringe", E1 "rural village and dispersed") or the density
+#: proxy's equivalents. Seed 003: Tier 2 is "smaller volume, more rural areas (small market
+#: towns and villages)"; urban units Tier 1 leaves go to a neighbouring lot or Tier 3.
+TIER2_RURAL_CLASSES: tuple[str, ...] = _tier2(
+    "TIER2_RURAL_CLASSES",
+    ("town_fringe", "village_dispersed"),
+    "seed 003: Tier 2 'more rural areas'; ONS RUC 2011 rural classes D1, E1",
+)
 
 # --- Travel ------------------------------------------------------------------------------------
 _travel = _TABLE.section("Travel", audience="domain")
@@ -193,6 +254,35 @@ SPEED_MPH: dict[str, float] = _travel(
 #: Metres in a statute mile.
 METRES_PER_MILE: float = _travel(
     "METRES_PER_MILE", 1609.344, "international yard and pound (1959)", audience="data"
+)
+#: Free-flow car speeds (km/h) by OpenStreetMap ``highway`` class for drive times routed on
+#: an OSM extract (lotdesign.roads): the speed profile of OSRM's car profile (car.lua). A
+#: tagged ``maxspeed`` lower than the class speed caps it. Classes not listed are not driven.
+ROAD_SPEED_KPH: dict[str, float] = _travel(
+    "ROAD_SPEED_KPH",
+    {
+        "motorway": 90.0, "motorway_link": 45.0, "trunk": 85.0, "trunk_link": 40.0,
+        "primary": 65.0, "primary_link": 30.0, "secondary": 55.0, "secondary_link": 25.0,
+        "tertiary": 40.0, "tertiary_link": 20.0, "unclassified": 25.0, "residential": 25.0,
+        "living_street": 10.0, "service": 15.0, "road": 25.0,
+    },
+    "OSRM car profile (car.lua speed_profile), km/h; 'road' as unclassified",
+)  # fmt: skip
+#: Road drive times are free-flow (no congestion, no parking); times are multiplied by this
+#: factor. 1.0 = free flow as OSRM gives it; raise it for peak-hour traffic.
+ROAD_TRAFFIC_FACTOR: float = _travel(
+    "ROAD_TRAFFIC_FACTOR", 1.0, "OSRM free flow; raise it for peak-hour traffic"
+)
+#: Road drive times are routed up to this many minutes from each origin (Dijkstra with a
+#: cut-off); pairs farther apart are "beyond the cut-off". Above the Tier 2 limit (25 min)
+#: with the checks' 10% amber margin; a run raises it to its own largest limit if higher.
+ROAD_CUTOFF_MINUTES: float = _travel(
+    "ROAD_CUTOFF_MINUTES", 30.0, "project default: Tier 2's 25 min plus the 10% amber margin"
+)
+#: Attribution every output derived from OpenStreetMap must carry (ODbL 1.0).
+OSM_ATTRIBUTION: str = _travel(
+    "OSM_ATTRIBUTION", "© OpenStreetMap contributors", "OpenStreetMap licence (ODbL 1.0)",
+    audience="data",
 )
 
 # --- Workforce (seed 003) --------------------------------------------------------------------
@@ -224,10 +314,15 @@ SEED_WEEKLY_COST_PER_CUSTOMER: float = _money(
 )
 #: Annual rate uplift (seed 003: "rates up >= 3% a year").
 RATE_UPLIFT: float = _money("RATE_UPLIFT", 0.03, "seed 003: 'rates up >= 3% a year'")
-#: Annual demand growth: customers +14% between March 2017 and March 2019 (seed 003), i.e.
-#: 1.14 ** 0.5 - 1 ~ 6.8% a year.
+#: Annual growth in home-care demand (customers and hours). The driver is the very old: ONS
+#: 2020-based national population projections put the UK's population aged 85 and over at
+#: 1.7m in 2020 and 3.1m in 2045, (3.1 / 1.7) ** (1 / 25) - 1 = 2.4% a year. West Sussex's
+#: customers grew faster, +14% from March 2017 to March 2019 (seed 003, 6.8% a year): that is
+#: the top of DEMAND_GROWTH_RANGE, not a rate to compound for a whole contract.
 DEMAND_GROWTH: float = _money(
-    "DEMAND_GROWTH", 1.14**0.5 - 1.0, "seed 003: customers +14% March 2017 - March 2019"
+    "DEMAND_GROWTH",
+    0.024,
+    "ONS 2020-based NPP: UK aged 85+ 1.7m (2020) to 3.1m (2045), 2.4% a year",
 )
 #: Rural councils paid ~13% more per hour than urban ones (Rural England 2018).
 RURAL_PREMIUM: float = _money(
@@ -238,9 +333,30 @@ RURAL_PREMIUM: float = _money(
 _disclosure = _TABLE.section("Disclosure control", audience="output")
 
 #: Counts of people from 1 to this number are suppressed in anything shared (maps, reports,
-#: member tables). 7 follows common NHS/ONS small-number practice ("1-7 suppressed").
+#: member tables), with every figure computed over them. NHS Digital's rule for health and
+#: care statistics (HES Analysis Guide; NHS Digital disclosure control method): counts of 1
+#: to 7 are suppressed and every other count is rounded to the nearest 5.
 SUPPRESS_MAX_COUNT: int = _disclosure(
-    "SUPPRESS_MAX_COUNT", 7, "NHS/ONS small-number practice: '1-7 suppressed'"
+    "SUPPRESS_MAX_COUNT",
+    7,
+    "NHS Digital disclosure control rule (HES Analysis Guide): counts of 1-7 suppressed",
+)
+#: Every other count of people in anything shared is rounded to the nearest multiple of this
+#: (NHS Digital: "all other counts rounded to the nearest 5"). 1 turns rounding off.
+SUPPRESS_ROUNDING_BASE: int = _disclosure(
+    "SUPPRESS_ROUNDING_BASE",
+    5,
+    "NHS Digital disclosure control rule (HES Analysis Guide): other counts rounded to 5",
+)
+#: Protection of a suppressed count against arithmetic: after secondary suppression, the
+#: published figures (and nonnegativity) must leave every suppressed count of 1-7 people
+#: free to move by at least this many people up and down (within 1-7), so no sum or
+#: difference of published figures gives it back. The cell suppression problem's protection
+#: levels (Fischetti and Salazar-Gonzalez 2001; tau-Argus); 2 is a project default.
+SUPPRESS_PROTECTION_PEOPLE: int = _disclosure(
+    "SUPPRESS_PROTECTION_PEOPLE",
+    2,
+    "project default; protection levels of the cell suppression problem (tau-Argus)",
 )
 
 # --- Maps (lotdesign.maps) ---------------------------------------------------------------------
@@ -256,6 +372,14 @@ MAP_SIMPLIFY_TOLERANCE_M: float = _maps(
 #: England, far finer than any boundary we draw, and halves the size of the embedded GeoJSON.
 MAP_COORDINATE_PRECISION_DEG: float = _maps(
     "MAP_COORDINATE_PRECISION_DEG", 1e-5, "project default: about 1 m in England"
+)
+#: Shared maps draw units from public geography (the cells of every postcode in the lookup,
+#: dissolved by unit: :func:`lotdesign.units.public_unit_polygons`). Postcode geography
+#: interleaves in towns; a detached part of a unit smaller than this (square metres) that is
+#: not its largest part is drawn with the neighbour it shares most boundary with. Project
+#: default: 0.25 km2, a few streets.
+PUBLIC_GEOMETRY_MIN_PART_M2: float = _maps(
+    "PUBLIC_GEOMETRY_MIN_PART_M2", 250_000.0, "project default: a few streets"
 )
 #: Largest offline map file (bytes) saved without a warning. Maps go to members by email;
 #: 5 MB keeps them well inside common council attachment limits (10 MB and up).
@@ -339,31 +463,92 @@ _checks = _TABLE.section("Lot checks", audience="output")
 CHECK_AMBER_MARGIN: float = _checks("CHECK_AMBER_MARGIN", 0.10, "project default for RAG reporting")
 
 # --- Cost model (lotdesign.cost) ---------------------------------------------------------------
-# Price per contact hour, built up as the Homecare Association (HCA) minimum price is. The
-# on-cost, business and surplus rates below are derived from HCA's 2020-21 line items
-# (pay 8.72, travel time 1.70, NI & pension 1.14, other on-costs 1.97, mileage 1.36, running
-# the business 5.20, surplus 0.60 = 20.69), so that the build-up reproduces them within 1p;
-# tests/test_cost.py checks it.
+# Price per contact hour, built up as the Homecare Association (HCA) minimum price is, for a
+# price year (April to March; the analysis date picks it). The on-cost and surplus rates below
+# are derived from HCA's 2020-21 line items (pay 8.72, travel time 1.70, NI & pension 1.14,
+# other on-costs 1.97, mileage 1.36, running the business 5.20, surplus 0.60 = 20.69), so that
+# the build-up reproduces them within 1p. Each later year takes its National Living Wage and
+# employer NI from statute and its running-the-business share from HCA's published total;
+# tests/test_cost.py rebuilds every year's total. A year after the newest published one is
+# built from the newest year's ratios with its wage uprated (PRICE_UPRATING), and says so.
 _cost = _TABLE.section("Cost model", audience="domain")
 
-#: National Living Wage, April 2020 - March 2021 (age 25+): HCA 2020-21's careworker pay line.
-NLW_2020_21: float = _cost("NLW_2020_21", 8.72, "GOV.UK NLW April 2020; HCA 2020-21 pay line")
-#: National Living Wage by financial year (GOV.UK NMW/NLW rates), used to show HCA's later
-#: minimum prices next to the model's. April 2023 £10.42, April 2024 £11.44, April 2025 £12.21.
+#: National Living Wage (21+; 23+ 2021-22, 25+ before) by financial year, from April: 2020
+#: £8.72, 2021 £8.91, 2022 £9.50, 2023 £10.42, 2024 £11.44, 2025 £12.21, 2026 £12.71.
 NLW_BY_YEAR: dict[str, float] = _cost(
     "NLW_BY_YEAR",
-    {"2020-21": 8.72, "2023-24": 10.42, "2024-25": 11.44, "2025-26": 12.21},
-    "GOV.UK NMW/NLW rates",
+    {
+        "2020-21": 8.72,
+        "2021-22": 8.91,
+        "2022-23": 9.50,
+        "2023-24": 10.42,
+        "2024-25": 11.44,
+        "2025-26": 12.21,
+        "2026-27": 12.71,
+    },
+    "GOV.UK National Minimum Wage and National Living Wage rates, April 2020 - April 2026",
 )
-#: HCA minimum price per contact hour by year (HCA, 2020-21 to 2025-26): reference points.
+#: HCA minimum price per contact hour by year (UKHCA / HCA, 2020-21 to 2025-26): the
+#: cost-of-care floor of its year. HCA published a 2026-27 price in December 2025 (after the April 2026 NLW
+#: of £12.71 and statutory sick pay changes); until its figure is entered here, 2026-27 is
+#: built from 2025-26's ratios with the 2026 NLW.
 HCA_MINIMUM_PRICE: dict[str, float] = _cost(
     "HCA_MINIMUM_PRICE",
-    {"2020-21": 20.69, "2023-24": 25.95, "2024-25": 28.53, "2025-26": 32.14},
-    "HCA Minimum Price 2020-21 to 2025-26",
+    {
+        "2020-21": 20.69,
+        "2021-22": 21.43,
+        "2022-23": 23.20,
+        "2023-24": 25.95,
+        "2024-25": 28.53,
+        "2025-26": 32.14,
+    },
+    "HCA Minimum Price for Homecare 2020-21 to 2025-26",
 )
-#: Default care-worker wage (£/h): NLW 2024-25, the year of the WSCC 2024 rate (£28.66 mean).
-CARE_WORKER_WAGE: float = _cost(
-    "CARE_WORKER_WAGE", 11.44, "GOV.UK NLW 2024-25, the year of the WSCC MPS 2024 rate"
+#: Employer National Insurance by year: the rate above the secondary threshold (£ a week).
+#: 13.8% above £169 (2020-21), £170 (2021-22) and £175 (2023-24, 2024-25); 2022-23 as HCA
+#: priced it, with the Health and Social Care Levy (15.05%, from April 2022); 15% above £96
+#: (£5,000 a year) from April 2025 (Autumn Budget 2024).
+EMPLOYER_NI_BY_YEAR: dict[str, dict[str, float]] = _cost(
+    "EMPLOYER_NI_BY_YEAR",
+    {
+        "2020-21": {"rate": 0.138, "threshold_week": 169.0},
+        "2021-22": {"rate": 0.138, "threshold_week": 170.0},
+        "2022-23": {"rate": 0.1505, "threshold_week": 175.0},
+        "2023-24": {"rate": 0.138, "threshold_week": 175.0},
+        "2024-25": {"rate": 0.138, "threshold_week": 175.0},
+        "2025-26": {"rate": 0.15, "threshold_week": 96.0},
+        "2026-27": {"rate": 0.15, "threshold_week": 96.0},
+    },
+    "HMRC rates and thresholds for employers, 2020-21 to 2026-27",
+)
+#: Contact hours a week of the care worker whose pay employer NI is worked out on (NI bites on
+#: pay above the threshold only, so its effective rate depends on weekly pay). 24.8 h makes
+#: 2020-21's effective rate 6.2%, which with the 3% pension closes HCA 2020-21's "NI &
+#: pension" line (£1.14); a part-time care worker.
+NI_CONTACT_HOURS_WEEK: float = _cost(
+    "NI_CONTACT_HOURS_WEEK",
+    24.8,
+    "calibrated: closes HCA 2020-21 'NI & pension' (1.14) with 3% pension",
+)
+#: Running the business (and any cost the lines above leave out) as a share of total cost
+#: before surplus, by year: the share that closes each year's HCA total with that year's NLW
+#: and employer NI and 2020-21's other ratios. 2020-21: 5.20 / (20.69 - 0.60).
+BUSINESS_SHARE_BY_YEAR: dict[str, float] = _cost(
+    "BUSINESS_SHARE_BY_YEAR",
+    {
+        "2020-21": 0.2588,
+        "2021-22": 0.2695,
+        "2022-23": 0.2794,
+        "2023-24": 0.2984,
+        "2024-25": 0.3007,
+        "2025-26": 0.3191,
+    },
+    "closes each year's HCA Minimum Price (2020-21 line items: 5.20 / 20.09)",
+)
+#: Yearly rise of the wage for a price year after the newest published NLW: the April 2026
+#: rise (12.71 / 12.21 - 1 = 4.1%), held. Every figure built on it says it is uprated.
+PRICE_UPRATING: float = _cost(
+    "PRICE_UPRATING", 0.041, "GOV.UK NLW: the April 2026 rise, 12.71 / 12.21 - 1, held"
 )
 #: Paid travel time as a share of contact time: HCA 2020-21 travel line / pay line
 #: (1.70 / 8.72 = 19.5%), i.e. 11.7 minutes per contact hour.
@@ -383,12 +568,6 @@ SICK_PAY_RATE: float = _cost("SICK_PAY_RATE", 0.029, "UKHCA 2020-21, from ONS si
 TRAINING_RATE: float = _cost(
     "TRAINING_RATE", 0.0392, "HCA Minimum Price 2020-21: closes 'other on-costs' (1.97)"
 )
-#: Employer National Insurance, effective rate on a part-time care worker's pay after the
-#: secondary threshold (13.8% above £169/week in 2020-21 bites on only part of the pay).
-#: 6.2% + the 3% pension below closes HCA 2020-21's "NI & pension" line (£1.14).
-EMPLOYER_NI_RATE: float = _cost(
-    "EMPLOYER_NI_RATE", 0.062, "HCA Minimum Price 2020-21: closes 'NI & pension' (1.14)"
-)
 #: Employer auto-enrolment pension contribution (3% minimum since April 2019).
 EMPLOYER_PENSION_RATE: float = _cost(
     "EMPLOYER_PENSION_RATE", 0.03, "auto-enrolment employer minimum since April 2019"
@@ -398,11 +577,6 @@ MILEAGE_RATE: float = _cost("MILEAGE_RATE", 0.45, "HMRC approved mileage allowan
 #: Miles driven per contact hour implied by HCA 2020-21's mileage line: 1.36 / 0.45 = 3.02.
 HCA_MILES_PER_CONTACT_HOUR: float = _cost(
     "HCA_MILES_PER_CONTACT_HOUR", 3.02, "HCA Minimum Price 2020-21: mileage 1.36 / 0.45"
-)
-#: Running the business as a share of total cost before surplus: HCA 2020-21
-#: 5.20 / (20.69 - 0.60) = 25.88% (the "running the business ~25% of price" ratio).
-BUSINESS_COST_SHARE: float = _cost(
-    "BUSINESS_COST_SHARE", 0.2588, "HCA Minimum Price 2020-21: 5.20 / (20.69 - 0.60)"
 )
 #: Surplus (profit) as a share of total cost: HCA 2020-21 0.60 / 20.09 = 3%.
 SURPLUS_RATE: float = _cost("SURPLUS_RATE", 0.03, "HCA Minimum Price 2020-21: 0.60 / 20.09")
@@ -429,17 +603,20 @@ VISITS_PER_ROUND: int = _cost_travel(
 CALL_SLOTS_PER_DAY: int = _cost_travel(
     "CALL_SLOTS_PER_DAY", 4, "project default: morning, lunch, tea, bed"
 )
-#: Real rounds against optimal ones: time windows, continuity of carer, double-handed calls and
-#: rotas built a week ahead make them longer than the shortest tours the BHH formula gives.
-#: Calibrated: 1.67 makes the model give 3.06 miles per visit (Access Group 2017-18) for a
-#: typical spot-market provider (the TYPICAL_* settings below, town/fringe speeds),
-#: where paid travel is then 18.7% of contact time (HCA 2020-21: 19.5%). Shortest tours
-#: alone (factor 1) give 1.83 miles. A calibration to the published averages, not a measured
-#: figure: change it when a council's own rota data show its real miles per visit.
+#: Rounds against the shortest tours the BHH formula gives. Calibrated on rounds a scheduler
+#: would recognise (benchmarks/bench_rounds.py): OR-Tools rounds with call time windows,
+#: 12% double-handed customers and split shifts, on real postcodes of Crawley, Horsham and
+#: Rutland, for today's criss-crossing providers and for zoned lots alike; 0.95 matches the
+#: simulated miles per visit (geometric mean over both patterns, three areas, three seeds).
+#: Optimised rounds drive less than real rotas: 1.67 reproduces the national 3.06 miles a visit
+#: (Access Group 2017-18) for a typical provider (the TYPICAL_* settings below), so that is
+#: the top of COST_RANGES["scheduling_factor"]. Set it from a council's own rota data.
 ROUND_SCHEDULING_FACTOR: float = _cost_travel(
-    "ROUND_SCHEDULING_FACTOR", 1.67, "calibrated to Access Group 2017-18: 3.06 miles a visit"
+    "ROUND_SCHEDULING_FACTOR",
+    0.95,
+    "calibrated: benchmarks/bench_rounds.py (VRPTW rounds, today's and zoned, real postcodes)",
 )
-#: Published averages the calibration aims at.
+#: The national average of real rotas: the top of the scheduling factor's range reproduces it.
 ACCESS_GROUP_MILES_PER_VISIT: float = _cost_travel(
     "ACCESS_GROUP_MILES_PER_VISIT", 3.06, "Access Group 2017-18: miles per visit"
 )
@@ -482,6 +659,71 @@ PROJECTION_YEARS: int = _scenarios("PROJECTION_YEARS", 5, "project default: a co
 WEEKS_PER_YEAR: float = _scenarios("WEEKS_PER_YEAR", 52.14, "365.25 / 7 days, rounded")
 #: One-at-a-time sensitivity: each parameter is moved down and up by this share.
 TORNADO_SWING: float = _scenarios("TORNADO_SWING", 0.2, "project default: +-20% each")
+
+# --- Cost model: price policy, flow and ranges -------------------------------------------------
+_policy = _TABLE.section("Cost model: price policy, flow and ranges", audience="domain")
+
+#: What the council pays for lot hours: ``hold`` (today's rates), ``rate_card`` (a price per
+#: tier), ``floor`` (the year's cost-of-care floor) or ``pass_back`` (today's rate less a share
+#: of the modelled travel saving). A policy, not a fallout of the model (DESIGN §7).
+PRICE_POLICY: str = _policy(
+    "PRICE_POLICY", "pass_back", "project default: the council takes a stated share (DESIGN §7)"
+)
+#: Share of the modelled travel saving per hour passed back to the council in ``pass_back``.
+PASS_BACK_SHARE: float = _policy(
+    "PASS_BACK_SHARE", 0.5, "project default: the saving shared equally; a policy to set locally"
+)
+#: A lot is never priced below the year's floor or below what it costs today, whichever is
+#: lower, unless this is set (and then every such lot is flagged in the report).
+ALLOW_BELOW_FLOOR: bool = _policy(
+    "ALLOW_BELOW_FLOOR",
+    False,
+    "DESIGN §7: a price under the cost-of-care floor breaks the market lots should stabilise",
+)
+#: Level 1 lots take new customers only; existing customers stay with their providers
+#: (seed 003: "No transition of existing customers ... New customers only").
+NEW_CUSTOMERS_ONLY: bool = _policy(
+    "NEW_CUSTOMERS_ONLY", True, "seed 003: 'No transition of existing customers; new customers only'"
+)
+#: Mean months a package lasts, used when the extract has no start dates (with them it is
+#: estimated from how long live packages have run). Project default: no national figure
+#: found; set it from the council's own records.
+PACKAGE_MEAN_MONTHS: float = _policy(
+    "PACKAGE_MEAN_MONTHS", 24.0, "project default: no national figure; set from local records"
+)
+#: Months before the analysis date in which starts are counted per lot (shown beside the
+#: modelled starts).
+FLOW_START_WINDOW_MONTHS: int = _policy(
+    "FLOW_START_WINDOW_MONTHS", 12, "project default: a year of starts"
+)
+#: Hours a Tier 2 zone's provider holds once established (seed 003: "once established -
+#: 750 hours - 1000+ hours, 50 customers"); its start volume is TIER2_MIN_HOURS.
+TIER2_ESTABLISHED_HOURS: float = _policy(
+    "TIER2_ESTABLISHED_HOURS", 750.0, "seed 003: 'once established - 750 hours - 1000+ hours'"
+)
+#: Ranges (low, high) of the uncertain inputs; each is drawn from a triangular distribution
+#: between them with the run's value as its mode. ``speed_factor`` multiplies every speed and
+#: ``package_months_factor`` the mean package length.
+COST_RANGES: dict[str, tuple[float, float]] = _policy(
+    "COST_RANGES",
+    {
+        "speed_factor": (0.8, 1.2),
+        "circuity": (1.25, 1.61),
+        "scheduling_factor": (0.76, 1.67),
+        "pass_back_share": (0.25, 0.75),
+        "package_months_factor": (0.75, 1.5),
+        "demand_growth": (0.0, 0.068),
+        "rate_uplift": (0.03, 0.07),
+    },
+    "speeds +-20% (project default); circuity: Rutland OSRM IQR 1.25-1.61; scheduling: "
+    "simulated rounds -20% to real rotas (Access Group 3.06 miles a visit); pass-back 25-75% (project default); package length -25% to "
+    "+50% (project default); growth 0 to 6.8% (seed 003); rates +3% (seed 003) to +7% "
+    "(NLW +4.1% to +9.8% a year, 2023-26)",
+)
+#: Monte Carlo draws of the cost effect (seeded by the run's seed).
+MONTE_CARLO_DRAWS: int = _policy(
+    "MONTE_CARLO_DRAWS", 500, "project default: P10 and P90 stable to ~1% of their range"
+)
 
 # --- Cost model: payment models ----------------------------------------------------------------
 # Seed 004 case studies; rates are project defaults, to be set locally.
@@ -575,6 +817,36 @@ RUN_LOT_THOROUGH: dict[str, int] = _run(
     "RUN_LOT_THOROUGH",
     {"variants": 5, "restarts": 6, "tile_size": 600, "lns_rounds": 2, "polish_rounds": 5},
     "engine tuning: benchmarks/bench_lots.py, thorough search",
+)
+
+# --- lotdesign sweep (lotdesign.sweep) -----------------------------------------------------------
+_sweep = _TABLE.section("lotdesign sweep", audience="engine")
+
+#: Worker processes of the LocalCluster ``lotdesign sweep`` starts when no scheduler address
+#: is given (config ``sweep.workers``). Project default: the 2 cores of the project machine.
+SWEEP_WORKERS: int = _sweep("SWEEP_WORKERS", 2, "project default: the project machine's 2 cores")
+#: Threads per LocalCluster worker. One: the engine is single-threaded Python and HiGHS, so
+#: more threads in one process only contend for the interpreter. Project default.
+SWEEP_THREADS_PER_WORKER: int = _sweep(
+    "SWEEP_THREADS_PER_WORKER", 1, "project default: the engine is single-threaded"
+)
+#: Panels per row of the sweep's small-multiples map, and the most panels drawn (the first
+#: scenarios in the grid's order). Project default: legible on an A4 page.
+SWEEP_MAP_COLUMNS: int = _sweep("SWEEP_MAP_COLUMNS", 3, "project default: legible on A4")
+SWEEP_MAP_MAX_PANELS: int = _sweep("SWEEP_MAP_MAX_PANELS", 24, "project default: legible on A4")
+#: Most scenarios one grid may expand to: a guard against a grid whose axes multiply out to
+#: far more runs than meant. Project default.
+SWEEP_MAX_SCENARIOS: int = _sweep(
+    "SWEEP_MAX_SCENARIOS", 1000, "project default: a guard on grids that multiply out"
+)
+#: The national run's public demand proxy (lotdesign.sweep.national): council-funded home-care
+#: customers per live postcode, West Sussex's 2024 figure (WSCC MPS 2024: ~2,400 customers)
+#: over the 39,842 live postcodes of its seven districts in the packaged ONS Postcode
+#: Directory. Every English authority gets customers in proportion to its live postcodes.
+NATIONAL_CUSTOMERS_PER_POSTCODE: float = _sweep(
+    "NATIONAL_CUSTOMERS_PER_POSTCODE",
+    0.0602,
+    "WSCC MPS 2024 (2,400 customers) / 39,842 live West Sussex postcodes (ONSPD, packaged)",
 )
 
 _TABLE.seal(globals(), others=["AUDIENCES"])

@@ -48,6 +48,7 @@ __all__ = ["RunSpec", "json_schema", "load_spec", "spec_from_dict"]
 
 UnitType = Literal["postcode_sector", "postcode_district", "lsoa", "gp_practice"]
 SearchLevel = Literal["standard", "thorough"]
+Policy = Literal["compact", "viable", "target"]
 ReportFormat = Literal["docx", "html", "pdf"]
 
 #: Keys that moved, so an old config gets a precise pointer rather than a near spelling.
@@ -133,6 +134,41 @@ class Inputs(_Section):
     max_weekly_hours: float | None = Field(
         None, gt=0, description="hours a week above which a line is implausible"
     )
+    header_row: StrictInt | None = Field(
+        None,
+        ge=1,
+        description="spreadsheet row number of the header row (default: the first row "
+        "holding the mapped headers)",
+    )
+    encoding: Literal["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252"] | None = (
+        Field(None, description="text encoding of a CSV (default: detected)")
+    )
+    delimiter: Literal[",", ";", "\t", "|"] | None = Field(
+        None, description="delimiter of a CSV: ',', ';', tab or '|' (default: detected)"
+    )
+    decimal_mark: Literal[".", ","] | None = Field(
+        None, description="decimal mark of numbers written as text (default: detected)"
+    )
+    hours_unit: Literal["hours", "minutes", "hh:mm"] | None = Field(
+        None, description="what a plain number in the hours column is (default: hours)"
+    )
+    hours_per: Literal["week", "visit"] | None = Field(
+        None,
+        description="the hours column is per week, or per visit (then map "
+        "columns.visits_per_week) (default: week)",
+    )
+    cost_meaning: Literal["weekly", "four_weekly", "monthly", "annual", "hourly_rate"] | None = (
+        Field(None, description="what columns.weekly_cost holds (default: weekly)")
+    )
+    date_order: Literal["day_first", "month_first"] | None = Field(
+        None, description="order of numeric dates such as 03/04/2025 (default: day_first)"
+    )
+
+    @field_validator("delimiter", mode="before")
+    @classmethod
+    def _delimiter_word(cls, value: Any) -> Any:
+        words = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "\\t": "\t"}
+        return words.get(value.strip().lower(), value) if isinstance(value, str) else value
 
     @field_validator("postcode_lookup", mode="before")
     @classmethod
@@ -170,6 +206,9 @@ class _Band(_Section):
     max_radius_miles: float | None = Field(None, gt=0, description="miles, centre to unit")
     max_drive_minutes: float | None = Field(None, gt=0, description="minutes, centre to unit")
     contiguous: StrictBool | None = Field(None, description="a lot's units must touch")
+    reach_tolerance: float | None = Field(
+        None, ge=0, lt=1, description="share of a lot's customers allowed beyond reach (0)"
+    )
 
     @model_validator(mode="after")
     def _bands(self) -> _Band:
@@ -198,7 +237,35 @@ class Rules(_Band):
     tier4_reserve_share: float | None = Field(
         None, ge=0, lt=1, description="Tier 4 reserve as a share of Tier 1-2 hours"
     )
+    policy: Policy | None = Field(
+        None, description="lot size: compact (least travel) | viable (fewer, fuller) | target"
+    )
+    headroom_years: float | None = Field(
+        None, ge=0, description="years of demand growth lots must stay in band for (0: off)"
+    )
+    headroom_growth: float | None = Field(
+        None, gt=-1, lt=1, description="yearly demand growth for the headroom (0.024)"
+    )
+    within: Literal["district"] | Path | None = Field(
+        None, description="lots nest in: 'district', or a CSV/polygon file of areas (PCNs)"
+    )
+    within_column: str | None = Field(None, description="the area column of the within file")
     tier2: Tier2Rules = Field(default_factory=Tier2Rules)
+
+    @field_validator("within", mode="before")
+    @classmethod
+    def _within(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or value == "district":
+            return value
+        if not isinstance(value, str | Path):
+            raise ValueError(f"{value!r} is not 'district' or a file path")
+        return _existing(Path(value), info)
+
+    @model_validator(mode="after")
+    def _target(self) -> Rules:
+        if self.policy == "target" and self.target_lots is None:
+            raise ValueError("policy 'target' needs target_lots (the number of lots wanted)")
+        return self
 
 
 class Travel(_Section):
@@ -206,6 +273,12 @@ class Travel(_Section):
 
     circuity: float | None = Field(None, ge=1, description="road / straight-line distance")
     speed_mph: dict[str, float] | None = Field(None, description="mph by rurality class")
+    roads: InputFile | None = Field(
+        None, description="OpenStreetMap .osm.pbf extract: drive times routed on real roads"
+    )
+    road_cutoff_minutes: float | None = Field(
+        None, gt=0, description="route this far from each unit (default 30 min)"
+    )
 
     @field_validator("speed_mph")
     @classmethod
@@ -239,13 +312,24 @@ def _section_from(cls: type, *, name: str, drop: tuple[str, ...] = ()) -> type[_
 
 
 def _cost_sections() -> dict[str, type[_Section]]:
-    from lotdesign.cost import PaymentParams, PriceParams, ScenarioParams, TravelParams
+    from lotdesign.cost import (
+        FlowParams,
+        PaymentParams,
+        PriceParams,
+        PricePolicy,
+        RangeParams,
+        ScenarioParams,
+        TravelParams,
+    )
 
     return {
         "price": _section_from(PriceParams, name="CostPrice"),
         "travel": _section_from(TravelParams, name="CostTravel", drop=("circuity", "speed_mph")),
         "scenario": _section_from(ScenarioParams, name="CostScenario"),
         "payment": _section_from(PaymentParams, name="CostPayment"),
+        "price_policy": _section_from(PricePolicy, name="CostPricePolicy"),
+        "flow": _section_from(FlowParams, name="CostFlow"),
+        "ranges": _section_from(RangeParams, name="CostRanges"),
     }
 
 
@@ -256,6 +340,7 @@ CostPrice, CostTravel, CostScenario, CostPayment = (
     _COST["scenario"],
     _COST["payment"],
 )
+CostPricePolicy, CostFlow, CostRanges = _COST["price_policy"], _COST["flow"], _COST["ranges"]
 
 
 class Projection(_Section):
@@ -274,8 +359,13 @@ class Cost(_Section):
     travel: CostTravel = Field(default_factory=CostTravel)  # type: ignore[valid-type]
     scenario: CostScenario = Field(default_factory=CostScenario)  # type: ignore[valid-type]
     payment: CostPayment = Field(default_factory=CostPayment)  # type: ignore[valid-type]
+    price_policy: CostPricePolicy = Field(default_factory=CostPricePolicy)  # type: ignore[valid-type]
+    flow: CostFlow = Field(default_factory=CostFlow)  # type: ignore[valid-type]
+    ranges: CostRanges = Field(default_factory=CostRanges)  # type: ignore[valid-type]
     projection: Projection = Field(default_factory=Projection)
-    tornado_swing: float | None = Field(None, gt=0, lt=1, description="each input moved ±")
+    tornado_swing: float | None = Field(
+        None, gt=0, lt=1, description="inputs without a range (cost.ranges) moved ±"
+    )
 
 
 class Workforce(_Section):
@@ -287,15 +377,35 @@ class Workforce(_Section):
 
 
 class Disclosure(_Section):
-    """Disclosure control of everything that leaves the analyst's machine."""
+    """Disclosure control of everything that leaves the analyst's machine (NHS Digital's rule:
+    counts of 1-7 people suppressed, other counts rounded to the nearest 5, and secondary
+    suppression so that no suppressed figure can be worked out from the others)."""
 
     max_count: StrictInt | None = Field(
         None, ge=1, description="counts of 1..max_count people are suppressed (default 7)"
+    )
+    rounding_base: StrictInt | None = Field(
+        None, ge=1, description="other counts of people are rounded to this (default 5; 1: off)"
+    )
+    protection: StrictInt | None = Field(
+        None,
+        ge=0,
+        description="people a suppressed count must stay free to move by (default 2)",
     )
 
     @property
     def suppress_max_count(self) -> int:
         return self.max_count if self.max_count is not None else settings.SUPPRESS_MAX_COUNT
+
+    @property
+    def suppress_rounding_base(self) -> int:
+        base = self.rounding_base
+        return base if base is not None else settings.SUPPRESS_ROUNDING_BASE
+
+    @property
+    def protection_people(self) -> int:
+        value = self.protection
+        return value if value is not None else settings.SUPPRESS_PROTECTION_PEOPLE
 
 
 class Report(_Section):
@@ -310,6 +420,31 @@ class Outputs(_Section):
 
     processed: OutputDir = Field(Path("processed"), description="data for the analyst only")
     reports: OutputDir = Field(Path("reports"), description="files that may be shared")
+
+
+class Sweep(_Section):
+    """How ``lotdesign sweep`` runs a grid of scenarios (Dask distributed; lotdesign.sweep)."""
+
+    scheduler: str | None = Field(
+        None,
+        description="address of a running Dask scheduler (tcp://host:8786); default: a "
+        "LocalCluster on this machine",
+    )
+    workers: StrictInt | None = Field(
+        None, gt=0, description="LocalCluster worker processes (default settings.SWEEP_WORKERS)"
+    )
+    threads_per_worker: StrictInt | None = Field(
+        None, gt=0, description="threads per LocalCluster worker (default 1)"
+    )
+    until: Literal["lots", "cost"] = Field(
+        "cost", description="last stage run for each scenario: lots | cost"
+    )
+    cache: StrictBool = Field(
+        True, description="reuse a scenario's saved result when its spec and inputs are unchanged"
+    )
+    compare_policies: StrictBool = Field(
+        False, description="also design each scenario under every lot-size policy (slower)"
+    )
 
 
 # --- the spec -----------------------------------------------------------------------------------
@@ -333,7 +468,9 @@ class RunSpec(_Section):
     workforce: Workforce = Field(default_factory=Workforce)
     disclosure: Disclosure = Field(default_factory=Disclosure)
     report: Report = Field(default_factory=Report)
-    outputs: Outputs = Field(default_factory=Outputs)
+    sweep: Sweep = Field(default_factory=Sweep)
+    # A dict, validated like a given section, so default folders resolve from the config too.
+    outputs: Outputs = Field(default_factory=dict)  # type: ignore[arg-type]
     _path: Path | None = PrivateAttr(default=None)
 
     @property
@@ -359,6 +496,8 @@ class RunSpec(_Section):
             ("rules.tier2", self.tier2_rules),
             ("cost", self.cost_params),
             ("cost.payment", self.payment_params),
+            ("cost.flow", self.flow_params),
+            ("cost.ranges", self.range_params),
         ):
             try:
                 build()
@@ -375,7 +514,8 @@ class RunSpec(_Section):
         from lotdesign.lots import LotRules
 
         band = self.rules.given()
-        return LotRules(**{k: band[k] for k in _Band.model_fields if k in band}, **self._travel())
+        keys = (*_Band.model_fields, "headroom_years", "headroom_growth")
+        return LotRules(**{k: band[k] for k in keys if k in band}, **self._travel())
 
     def tier2_rules(self) -> Any:
         """Tier 2 :class:`~lotdesign.lots.LotRules`: ``rules.tier2`` with ``travel``."""
@@ -391,10 +531,14 @@ class RunSpec(_Section):
             out["speeds"] = {**settings.SPEED_MPH, **self.travel.speed_mph}
         return out
 
-    def design_options(self) -> dict[str, Any]:
+    def design_options(self, run: Any = None) -> dict[str, Any]:
         """Keyword arguments of :func:`lotdesign.lots.design` for this spec.
 
-        ``lots.design(units, **spec.design_options())`` is exactly what ``lotdesign run`` does.
+        ``lots.design(run.units, **spec.design_options(run))`` is exactly what ``lotdesign
+        run`` does. With a run (anything with ``units`` and ``customers``), the reach is
+        checked to every customer, ``rules.within`` gives each unit its area and
+        ``travel.roads`` routes drive times on the OpenStreetMap extract (cached in
+        ``processed/travel_matrix.csv``). Without one, only the config's files are read.
         """
         import pandas as pd
 
@@ -403,22 +547,66 @@ class RunSpec(_Section):
             "seed": self.seed,
             "search": self.rules.search,
             "target_lots": self.rules.target_lots,
+            "policy": self.rules.policy,
         }
         if self.rules.target_tolerance is not None:
             options["target_tolerance"] = self.rules.target_tolerance
         dtypes = {"unit_id": str, "lot_id": str, "origin": str, "destination": str}
-        for key, arg in (
-            ("locked", "locked"),
-            ("start_plan", "start"),
-            ("travel_matrix", "matrix"),
-        ):
+        for key, arg in (("locked", "locked"), ("start_plan", "start")):
             path = getattr(self.rules, key)
             options[arg] = None if path is None else pd.read_csv(path, dtype=dtypes)
+        # A road matrix's JSON sidecar (lotdesign travel build) says what it routed.
+        from lotdesign.roads import read_matrix
+
+        path = self.rules.travel_matrix
+        options["matrix"] = None if path is None else read_matrix(path)
+        if run is not None:
+            options.update(self._run_data(run))
+            if self.travel.roads is not None:
+                options["matrix"] = self.road_matrix(run)
         return options
 
-    def tier_options(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`lotdesign.tiers.assign_tiers` (besides units, plan)."""
+    def _run_data(self, run: Any) -> dict[str, Any]:
+        """Customers (reach to each one) and the areas lots nest in, from a run's data."""
+        from lotdesign.lots.areas import within_areas
+
+        out: dict[str, Any] = {"customers": run.customers}
+        if self.rules.within is not None:
+            out["within"] = within_areas(
+                run.units, self.rules.within, column=self.rules.within_column
+            )
+        return out
+
+    def road_matrix(self, run: Any) -> Any:
+        """Road drive times for a run's units and customers (``travel.roads``), cached.
+
+        Routed up to ``travel.road_cutoff_minutes`` (default settings.ROAD_CUTOFF_MINUTES),
+        raised to the run's largest drive limit plus the checks' amber margin if that is
+        higher; written to ``processed/travel_matrix.csv`` with a JSON sidecar.
+        """
+        from lotdesign import roads
+
+        if self.travel.roads is None:
+            return None
+        limits = [self.lot_rules().max_drive_minutes, self.tier2_rules().max_drive_minutes]
+        cutoff = self.travel.road_cutoff_minutes or settings.ROAD_CUTOFF_MINUTES
+        cutoff = max(cutoff, max(limits) * (1 + settings.CHECK_AMBER_MARGIN))
+        return roads.road_matrix(
+            self.travel.roads,
+            run.units,
+            run.customers,
+            out=self.outputs.processed / "travel_matrix.csv",
+            cutoff_minutes=cutoff,
+        )
+
+    def tier_options(self, run: Any = None) -> dict[str, Any]:
+        """Keyword arguments of :func:`lotdesign.tiers.assign_tiers` (besides units, plan).
+
+        With a run, as :meth:`design_options`: customers and the areas to nest in.
+        """
         options: dict[str, Any] = {"tier2_rules": self.tier2_rules(), "seed": self.seed}
+        if run is not None:
+            options.update(self._run_data(run))
         if self.rules.tier4_reserve_share is not None:
             options["reserve_share"] = self.rules.tier4_reserve_share
         if self.workforce.hours_per_worker is not None:
@@ -426,19 +614,44 @@ class RunSpec(_Section):
         return options
 
     def cost_params(self) -> dict[str, Any]:
-        """``price``, ``travel`` and ``scenario`` for :mod:`lotdesign.cost` functions."""
-        from lotdesign.cost import PriceParams, ScenarioParams, TravelParams
+        """``price``, ``travel``, ``scenario`` and ``policy`` for :mod:`lotdesign.cost`.
+
+        The price year is ``cost.price.year`` if given, else the financial year of
+        ``inputs.as_of`` (else of today).
+        """
+        from lotdesign.cost import (
+            PriceParams,
+            PricePolicy,
+            ScenarioParams,
+            TravelParams,
+            financial_year,
+        )
 
         travel = self.cost.travel.given()
         if self.travel.circuity is not None:
             travel["circuity"] = self.travel.circuity
         if self.travel.speed_mph is not None:
             travel["speed_mph"] = {**settings.SPEED_MPH, **self.travel.speed_mph}
+        price = self.cost.price.given()
+        price.setdefault("year", financial_year(self.inputs.as_of or dt.date.today()))
         return {
-            "price": PriceParams(**self.cost.price.given()),
+            "price": PriceParams(**price),
             "travel": TravelParams(**travel),
             "scenario": ScenarioParams(**self.cost.scenario.given()),
+            "policy": PricePolicy(**self.cost.price_policy.given()),
         }
+
+    def flow_params(self) -> Any:
+        """:class:`~lotdesign.cost.FlowParams`: how lots fill over the contract."""
+        from lotdesign.cost import FlowParams
+
+        return FlowParams(**self.cost.flow.given())
+
+    def range_params(self) -> Any:
+        """:class:`~lotdesign.cost.RangeParams`: the uncertain inputs' ranges and draws."""
+        from lotdesign.cost import RangeParams
+
+        return RangeParams(**self.cost.ranges.given())
 
     def payment_params(self) -> Any:
         """:class:`~lotdesign.cost.PaymentParams` for :func:`lotdesign.cost.payment_models`."""
@@ -463,7 +676,9 @@ class RunSpec(_Section):
 
         def walk(model: BaseModel, prefix: str) -> None:
             for key, field in type(model).model_fields.items():
-                if model is self and key in ("name", "description", "notes", "inputs", "outputs"):
+                if model is self and key in (
+                    "name", "description", "notes", "inputs", "outputs", "sweep",
+                ):  # fmt: skip
                     continue
                 value = getattr(model, key)
                 if isinstance(value, BaseModel):

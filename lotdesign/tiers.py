@@ -4,8 +4,11 @@
 Tier   What it is (seed 003, West Sussex 2019)
 =====  ================================================================================
 1      valid lots from :func:`lotdesign.lots.design` (every hard rule met)
-2      rural zones built from what remains with their own, looser rules
+2      rural zones built from the *rural* units that remain (rurality in
+       :data:`lotdesign.settings.TIER2_RURAL_CLASSES`) with their own, looser rules
        (:meth:`lotdesign.lots.LotRules.tier2`: from ~150 h a week, 12-mile radius); ids ``R01``...
+       An urban unit Tier 1 leaves joins a neighbouring Tier 1 lot if every rule still holds,
+       else it is Tier 3: Tier 2 is never an urban leftover (seed 003: "more rural areas").
 3      remaining units of occasional need, bought case by case (``lot_id`` None)
 4      the county-wide reserve (DPS). Sized as :data:`lotdesign.settings.TIER4_RESERVE_SHARE`
        of Tier 1-2 hours for hand-backs and surges, plus any oversize unit (one whose own
@@ -25,7 +28,7 @@ import pandas as pd
 
 from lotdesign import settings
 from lotdesign.errors import ValidationError
-from lotdesign.lots import LotPlan, LotRules, design
+from lotdesign.lots import LotPlan, LotRules, _Instance, design
 
 __all__ = ["TierPlan", "assign_tiers", "summarise_tiers"]
 
@@ -71,6 +74,9 @@ def assign_tiers(
     hours_per_worker: float | None = None,
     seed: int = 0,
     matrix: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    within: pd.Series | None = None,
+    rural_classes: tuple[str, ...] | None = None,
 ) -> TierPlan:
     """Label units Tier 1-4: Tier 2 zones from what Tier 1 leaves, then size the reserve.
 
@@ -91,6 +97,11 @@ def assign_tiers(
         Random seed for Tier 2 design.
     matrix
         Travel-time matrix, as for :func:`lotdesign.lots.design`.
+    customers, within
+        As for :func:`lotdesign.lots.design`: reach checked to every customer, and zones
+        nested in areas.
+    rural_classes
+        Rurality classes a Tier 2 zone may hold; default ``settings.TIER2_RURAL_CLASSES``.
 
     Returns
     -------
@@ -114,15 +125,28 @@ def assign_tiers(
     if len(a) != len(ids) or set(a["unit_id"]) != set(ids):
         raise ValidationError("plan.assignment does not match these units; design on them first")
     tier2_rules = LotRules.tier2() if tier2_rules is None else tier2_rules
+    rural_classes = tuple(settings.TIER2_RURAL_CLASSES if rural_classes is None else rural_classes)
     reasons = [f"Tier 1: {r}" for r in plan.reasons]
+    a["tier_reason"] = np.where(a["tier"].eq(1), "valid Tier 1 lot", "")
 
-    # What Tier 1 leaves: units outside any lot (locked lots that failed stay where they are).
-    rest = a["lot_id"].isna().to_numpy()
     lots = plan.lots.copy()
     lots["tier"] = np.where(lots["origin"].eq("oversize"), 4, np.where(lots["valid"], 1, 3))
-    if rest.any():
-        sub = units.reset_index(drop=True)[rest]
-        zones = design(sub, rules=tier2_rules, seed=seed, matrix=matrix, prefix="R")
+    # What Tier 1 leaves: units outside any lot (locked lots that failed stay where they are).
+    rest = a["lot_id"].isna().to_numpy()
+    rural = units["rurality"].astype(str).isin(rural_classes).to_numpy()
+    if (rest & ~rural).any():
+        reasons += _urban_leftovers(
+            units, plan, a, lots, rest & ~rural, matrix=matrix, customers=customers,
+            within=within,
+        )  # fmt: skip
+        rest = a["lot_id"].isna().to_numpy()
+    if (rest & rural).any():
+        sub = units.reset_index(drop=True)[rest & rural]
+        zones = design(
+            sub, rules=tier2_rules, seed=seed, matrix=matrix, prefix="R", customers=customers,
+            within=None if within is None else within.reindex(sub["unit_id"].astype(str)),
+            policy="compact",
+        )  # fmt: skip
         reasons += [f"Tier 2: {r}" for r in zones.reasons]
         z = zones.assignment.set_index("unit_id")
         in_zone = z["tier"].eq(1)
@@ -130,11 +154,17 @@ def assign_tiers(
         hit = a["unit_id"].isin(zone_of.index)
         a.loc[hit, "lot_id"] = a.loc[hit, "unit_id"].map(zone_of)
         a.loc[hit, "tier"] = 2
+        a.loc[hit, "tier_reason"] = "rural Tier 2 zone"
         zl = zones.lots[zones.lots["valid"]].copy()
         zl["tier"] = 2
         lots = pd.concat([lots, zl], ignore_index=True)
     a.loc[a["lot_id"].isna(), "tier"] = 3
     a["tier"] = a["tier"].astype(int)
+    left = a["tier"].eq(3) & a["tier_reason"].eq("")
+    a.loc[left & pd.Series(rural, index=a.index), "tier_reason"] = (
+        "rural unit no Tier 1 lot or Tier 2 zone can take within the rules"
+    )
+    a.loc[a["tier"].eq(4), "tier_reason"] = "oversize: above every lot ceiling (reserve)"
 
     summary = summarise_tiers(a, hours_per_worker=hours_per_worker, reserve_share=reserve_share)
     reserve_rows = []
@@ -180,6 +210,87 @@ def assign_tiers(
         ),
     }
     return TierPlan(a, lots.reset_index(drop=True), summary, reserve, checks, reasons)
+
+
+def _urban_leftovers(
+    units: pd.DataFrame,
+    plan: LotPlan,
+    a: pd.DataFrame,
+    lots: pd.DataFrame,
+    urban: np.ndarray,
+    *,
+    matrix: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    within: pd.Series | None,
+) -> list[str]:
+    """Urban units Tier 1 left: into a neighbouring valid lot where every rule holds, else Tier 3.
+
+    Largest units first; each joins the touching lot whose centre it is nearest in drive
+    time among those that still meet every Tier 1 rule with it. ``a`` and ``lots`` are
+    updated in place; returns one reason per unit left to Tier 3.
+    """
+    frame = units.reset_index(drop=True)
+    inst = _Instance(frame, plan.rules, matrix=matrix, customers=customers, within=within)
+    position = {u: i for i, u in enumerate(inst.ids)}
+    lot_of = a["lot_id"].to_numpy(dtype=object).copy()
+    valid = lots[lots["tier"].eq(1)].set_index("lot_id")
+    centre = {
+        lot: position[str(cid)] for lot, cid in valid["centre_id"].items() if str(cid) in position
+    }
+    left: list[str] = []
+    joined = 0
+    order = np.flatnonzero(urban)
+    order = order[np.argsort(-inst.h[order], kind="stable")]
+    for i in order.tolist():
+        touching = sorted({lot_of[j] for j in inst.adj[i] if lot_of[j] in centre})
+        options = []
+        for lot in touching:
+            members = np.flatnonzero(lot_of == lot)
+            grown = np.sort(np.append(members, i))
+            if not inst.breaches(inst.measure(grown, centre[lot])):
+                options.append((float(inst.travel.minutes(centre[lot], i)), lot))
+        uid = inst.ids[i]
+        if options:
+            _, lot = min(options)
+            lot_of[i] = lot
+            members = np.flatnonzero(lot_of == lot)
+            m = inst.measure(members, centre[lot])
+            row = lots.index[lots["lot_id"].eq(lot)][0]
+            for col, value in (
+                ("units", len(members)), ("hours", m.hours), ("customers", m.customers),
+                ("travel", m.travel), ("max_miles", m.max_miles), ("max_minutes", m.max_minutes),
+            ):  # fmt: skip
+                if col in lots.columns:
+                    lots.loc[row, col] = value
+            a.loc[a["unit_id"].eq(uid), ["lot_id", "tier", "tier_reason"]] = [
+                lot,
+                1,
+                "urban unit Tier 1 left, joined to a neighbouring lot",
+            ]
+            joined += 1
+        else:
+            why = (
+                "no neighbouring lot can take it within the rules"
+                if touching
+                else "no Tier 1 lot touches it"
+            )
+            a.loc[a["unit_id"].eq(uid), "tier_reason"] = (
+                f"urban unit: {why}; Tier 2 is for rural areas only, so Tier 3"
+            )
+            left.append(str(uid))
+    reasons = []
+    if joined:
+        reasons.append(
+            f"{joined} urban unit(s) Tier 1 left joined a neighbouring lot (every rule holds)"
+        )
+    if left:
+        # Which units is in the assignment's tier_reason; the words stay free of ids and
+        # volumes, as they reach the shared report.
+        reasons.append(
+            f"{len(left)} urban unit(s) left by Tier 1 fit no neighbouring lot within the "
+            "rules; Tier 2 zones are rural only, so they go to Tier 3 (bought case by case)"
+        )
+    return reasons
 
 
 def summarise_tiers(

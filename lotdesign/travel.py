@@ -142,7 +142,10 @@ def validate_matrix(matrix: pd.DataFrame) -> pd.DataFrame:
             f"travel matrix has {int(bad.sum())} missing or negative minutes (rows {rows}); "
             "drop those rows or fix the times."
         )
-    return out.groupby(["origin", "destination"], as_index=False, sort=True)["minutes"].min()
+    out = out.groupby(["origin", "destination"], as_index=False, sort=True)["minutes"].min()
+    # A road matrix (lotdesign.roads) says which points it routed and up to what cut-off.
+    out.attrs.update(matrix.attrs)
+    return out
 
 
 class TravelModel:
@@ -160,7 +163,9 @@ class TravelModel:
     rurality
         Rurality class of each point (sets its driving speed).
     matrix
-        Optional travel-time matrix (see :func:`validate_matrix`).
+        Optional travel-time matrix (see :func:`validate_matrix`). A road matrix from
+        :mod:`lotdesign.roads` names in ``attrs`` the points it routed and its cut-off: a pair
+        of routed points it lacks is farther than the cut-off (``inf`` minutes).
     circuity
         Road distance / straight-line distance; default ``settings.ROAD_CIRCUITY`` (read when
         the model is built).
@@ -195,6 +200,10 @@ class TravelModel:
         self._keys: np.ndarray | None = None
         self._minutes: np.ndarray | None = None
         self.matrix_pairs = 0
+        #: Points a road matrix routed: a pair of them missing from it is beyond its cut-off.
+        self.routed = np.zeros(len(self.ids), dtype=bool)
+        self.cutoff_minutes: float | None = None
+        self.attribution: str | None = None
         if matrix is not None:
             self._load_matrix(validate_matrix(matrix))
 
@@ -220,6 +229,11 @@ class TravelModel:
         first[1:] = keys[1:] != keys[:-1]
         self._keys, self._minutes = keys[first], mins[first]
         self.matrix_pairs = int(known.sum())
+        cutoff = matrix.attrs.get("cutoff_minutes")
+        if cutoff is not None:
+            self.cutoff_minutes = float(cutoff)
+            self.routed = np.isin(self.ids, np.asarray(matrix.attrs.get("points", []), str))
+            self.attribution = matrix.attrs.get("attribution")
 
     @classmethod
     def from_units(
@@ -284,7 +298,13 @@ class TravelModel:
         pos = np.searchsorted(self._keys, keys)
         pos_c = np.minimum(pos, len(self._keys) - 1)
         hit = self._keys[pos_c] == keys
-        return np.where(hit, self._minutes[pos_c], est)
+        out = np.where(hit, self._minutes[pos_c], est)
+        if self.cutoff_minutes is not None:
+            # Both ends routed on the roads but no time: farther than the cut-off, not the
+            # straight line (which would put the two shores of a harbour minutes apart).
+            beyond = ~hit & self.routed[a_arr] & self.routed[b_arr] & (a_arr != b_arr)
+            out = np.where(beyond, np.inf, out)
+        return out
 
     def max_reach_metres(self, minutes: float) -> float:
         """Largest straight-line distance a pair can be apart and still be within ``minutes``.

@@ -4,6 +4,11 @@ A demand unit is the building block of lots. Each has a point (the hours-weighte
 its customers, or its GP practice), a polygon (a boundary if one is given, otherwise a
 Voronoi cell of the unit points clipped to the study area), its demand (customers, weekly
 hours, current weekly cost), a rurality class and its neighbours (units sharing an edge).
+
+Those polygons are for the analyst's machine only: a Voronoi cell around customers' centre
+gives the centre back from its edges, and for a unit of one customer that is a home. Shared
+maps draw :func:`public_unit_polygons` instead (boundary files, or the cells of every postcode
+in the lookup dissolved by unit), which do not depend on where any customer lives.
 """
 
 from __future__ import annotations
@@ -384,6 +389,210 @@ def _neighbours(units: gpd.GeoDataFrame) -> list[str]:
     return [";".join(sorted(n)) for n in neigh]
 
 
+# --- Public geometry for shared outputs -------------------------------------------------------
+
+
+def public_unit_polygons(
+    units: pd.DataFrame,
+    reference_postcodes: pd.DataFrame | None,
+    *,
+    unit_type: str | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    study_area: shapely.Geometry | None = None,
+    min_part_m2: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Unit polygons drawn from public geography only: what a shared map may show.
+
+    A unit's own polygon (:func:`build_units`) is a Voronoi cell around the hours-weighted
+    centre of its customers; its straight edges give that centre back, and for a unit of one
+    customer the centre is their home. Anything that leaves the analyst's machine draws these
+    polygons instead, which do not depend on where any customer lives:
+
+    - ``lsoa`` units with a boundary file: the boundary polygons;
+    - every other unit type: the Voronoi cells of **every** live postcode of the lookup in the
+      area (``reference_postcodes``, customers' or not), each labelled with the unit that
+      postcode belongs to (its sector or district, its LSOA in the lookup, or for
+      ``gp_practice`` units the nearest unit practice, a public location), dissolved by unit.
+      A postcode whose sector (district, LSOA) has no customers takes the unit of the nearest
+      postcode that has one, so the units tile the area. Parts of a unit smaller than
+      ``min_part_m2`` that are not its largest part are given to the neighbour they share
+      most boundary with (postcode geography interleaves in towns).
+
+    Parameters
+    ----------
+    units
+        Demand units (:func:`build_units`): ``unit_id`` and, for ``gp_practice``, the
+        practices' points ``x``, ``y``.
+    reference_postcodes
+        Every live postcode of the area: ``postcode``, ``easting``, ``northing`` (and
+        ``lsoa`` for ``lsoa`` units), e.g. the lookup restricted to the districts in play.
+        Not needed for ``lsoa`` units with ``boundaries``.
+    unit_type
+        The units' type; default ``units.attrs["unit_type"]`` or the ``unit_type`` column.
+    boundaries
+        Boundary polygons (``boundary_id``, geometry): the units themselves for ``lsoa``,
+        else the study area.
+    study_area
+        Polygon the cells are clipped to; default the union of ``boundaries``, else
+        :func:`public_study_area` of the reference postcodes.
+    min_part_m2
+        Smallest detached part kept with its own unit; default
+        ``settings.PUBLIC_GEOMETRY_MIN_PART_M2``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``unit_id`` and geometry (EPSG:27700), one row per unit in the order of ``units``;
+        None for a unit no reference postcode falls in. ``attrs["source"]`` says what the
+        polygons were built from.
+    """
+    if unit_type is None:
+        unit_type = units.attrs.get("unit_type") or (
+            str(units["unit_type"].iloc[0]) if "unit_type" in units and len(units) else None
+        )
+    _check_unit_type(str(unit_type))
+    ids = units["unit_id"].astype(str).to_numpy()
+    if unit_type == "lsoa" and boundaries is not None:
+        b = boundaries.drop_duplicates("boundary_id").set_index("boundary_id").geometry
+        geoms = b.reindex(ids).to_numpy()
+        out = gpd.GeoDataFrame({"unit_id": ids}, geometry=geoms, crs=settings.CRS_BNG)
+        out.attrs["source"] = "boundary file"
+        return out
+    if reference_postcodes is None or len(reference_postcodes) == 0:
+        raise ValidationError(
+            "public unit polygons need every postcode of the area (the postcode lookup for the "
+            "districts in play), so that no shared polygon is drawn around customers' homes."
+        )
+    min_part_m2 = settings.PUBLIC_GEOMETRY_MIN_PART_M2 if min_part_m2 is None else min_part_m2
+    ref = reference_postcodes.dropna(subset=["easting", "northing"])
+    ref = ref.drop_duplicates("postcode")
+    xy = ref[["easting", "northing"]].to_numpy(dtype=float)
+    labels = _postcode_units(ref, units, str(unit_type))
+    known = pd.Series(labels).isin(set(ids)).to_numpy()
+    if not known.any():
+        raise ValidationError(
+            f"no postcode of the lookup falls in any {unit_type} unit; check that the lookup "
+            "covers the extract's districts."
+        )
+    if (~known).any():
+        _, nearest = cKDTree(xy[known]).query(xy[~known])
+        labels = labels.copy()
+        labels[~known] = labels[known][nearest]
+    points, where = np.unique(xy, axis=0, return_inverse=True)
+    where = np.ravel(where)
+    # Postcodes sharing a grid reference share one cell: it goes to their most common unit.
+    point_labels = (
+        pd.DataFrame({"p": where, "u": labels})
+        .value_counts()
+        .reset_index()
+        .sort_values(["p", "count", "u"], ascending=[True, False, True])
+        .drop_duplicates("p")
+        .set_index("p")["u"]
+        .reindex(range(len(points)))
+        .to_numpy()
+    )
+    if study_area is None:
+        study_area = (
+            shapely.union_all(boundaries.geometry.to_numpy())
+            if boundaries is not None
+            else public_study_area(ref)
+        )
+    cells = _voronoi_cells(points, study_area)
+    by_unit = pd.Series(np.arange(len(points))).groupby(point_labels).apply(list).to_dict()
+    merged = {u: _union_coverage(cells[idx]) for u, idx in by_unit.items()}
+    merged = _absorb_fragments(merged, min_part_m2)
+    geoms = [merged.get(u) for u in ids]
+    out = gpd.GeoDataFrame({"unit_id": ids}, geometry=geoms, crs=settings.CRS_BNG)
+    out.attrs["source"] = "Voronoi cells of every postcode in the lookup, dissolved by unit"
+    return out
+
+
+def public_study_area(reference_postcodes: pd.DataFrame) -> shapely.Geometry:
+    """The study area from the lookup's postcodes alone (no customer's point shapes it).
+
+    As :func:`default_study_area`, without the customers' own postcodes.
+    """
+    points = reference_postcodes[["easting", "northing"]].dropna().to_numpy(dtype=float)
+    if not len(points):
+        raise ValidationError("public_study_area needs at least one postcode with a grid point.")
+    hull = shapely.concave_hull(shapely.multipoints(points), ratio=settings.STUDY_AREA_HULL_RATIO)
+    area = hull.buffer(settings.STUDY_AREA_BUFFER_M)
+    return shapely.simplify(area, settings.STUDY_AREA_BUFFER_M / 10)
+
+
+def _postcode_units(ref: pd.DataFrame, units: pd.DataFrame, unit_type: str) -> np.ndarray:
+    """The unit each reference postcode belongs to (may name a unit that has no customers)."""
+    postcode = ref["postcode"].astype(str)
+    if unit_type == "postcode_sector":
+        return postcode.str[:-2].to_numpy(dtype=object)
+    if unit_type == "postcode_district":
+        return postcode.str.split(" ").str[0].to_numpy(dtype=object)
+    if unit_type == "lsoa":
+        if "lsoa" not in ref or ref["lsoa"].isna().all():
+            raise ValidationError(
+                "public unit polygons for lsoa units need the lookup's LSOA codes or an LSOA "
+                "boundary file (inputs.boundaries)."
+            )
+        return ref["lsoa"].astype(object).where(ref["lsoa"].notna(), "").to_numpy(dtype=object)
+    # gp_practice: a unit's point is its practice's registered location, which is public.
+    sites = units[["x", "y"]].to_numpy(dtype=float)
+    ok = np.isfinite(sites).all(axis=1)
+    _, nearest = cKDTree(sites[ok]).query(ref[["easting", "northing"]].to_numpy(dtype=float))
+    return units["unit_id"].astype(str).to_numpy(dtype=object)[ok][nearest]
+
+
+def _union_coverage(parts: np.ndarray) -> shapely.Geometry:
+    parts = parts[~(shapely.is_missing(parts) | shapely.is_empty(parts))]
+    if not len(parts):
+        return None
+    try:
+        merged = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        merged = shapely.union_all(parts)
+    return shapely.make_valid(merged)
+
+
+def _absorb_fragments(
+    geoms: dict[str, shapely.Geometry], min_part_m2: float
+) -> dict[str, shapely.Geometry]:
+    """Give each small detached part of a unit (not its largest) to the neighbour sharing most
+    of its boundary; a part that touches no other unit stays."""
+    if min_part_m2 <= 0:
+        return geoms
+    names = [u for u, g in geoms.items() if g is not None and not g.is_empty]
+    pieces: dict[str, list[shapely.Geometry]] = {}
+    small: list[tuple[str, shapely.Geometry]] = []
+    for u in names:
+        parts = [p for p in shapely.get_parts(geoms[u]) if p.geom_type == "Polygon"]
+        parts.sort(key=lambda p: -p.area)
+        pieces[u] = parts[:1]
+        for part in parts[1:]:
+            if part.area < min_part_m2:
+                small.append((u, part))
+            else:
+                pieces[u].append(part)
+    if not small:
+        return geoms
+    kept = {u: shapely.union_all(pieces[u]) for u in names}
+    tree_names = list(kept)
+    tree = shapely.STRtree([kept[u] for u in tree_names])
+    for owner, part in small:
+        best, best_len = owner, 0.0
+        ring = part.exterior
+        for i in tree.query(ring, predicate="intersects"):
+            other = tree_names[i]
+            if other == owner:
+                continue
+            length = shapely.length(shapely.intersection(ring, kept[other].boundary))
+            if length > best_len:
+                best, best_len = other, length
+        pieces[best].append(part)
+    return {
+        **geoms,
+        **{u: shapely.make_valid(shapely.union_all(pieces[u])) for u in names},
+    }
+
+
 def neighbour_map(units: pd.DataFrame) -> dict[str, list[str]]:
     """The ``neighbours`` column as a dict from unit id to a list of neighbouring unit ids."""
     return {
@@ -438,5 +647,7 @@ __all__: Sequence[str] = (
     "build_units",
     "make_units",
     "neighbour_map",
+    "public_study_area",
+    "public_unit_polygons",
     "write_units",
 )

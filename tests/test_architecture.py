@@ -8,7 +8,7 @@ from tests.conftest import ROOT
 #: Layers in data-flow order; a module may import only from its own layer or lower ones.
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "_settings_table", "settings", "highs", "postcodes", "columns"),
-    ("io", "rurality", "travel"),
+    ("io", "rurality", "roads", "travel"),
     ("units", "datasets"),
     ("lots",),
     ("tiers",),
@@ -18,6 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("maps", "report"),
     ("spec", "results"),
     ("pipeline",),
+    ("sweep",),
     ("cli", "__main__", "__init__"),
 ]
 LEVEL = {name: i for i, names in enumerate(LAYERS) for name in names}

@@ -202,7 +202,7 @@ def test_shared_tables_keep_registered_columns_only():
     with pytest.warns(UnregisteredColumnWarning, match="my_own_score"):
         out = shareable_table(frame, "test")
     assert list(out.columns) == ["lot_id", "customers"]
-    assert out["customers"].tolist() == [LABEL, 40]
+    assert out["customers"].tolist() == [LABEL, 40]  # 40 is already a multiple of 5
     with pytest.raises(ValidationError, match="customer_id"):
         shareable_table(frame.assign(customer_id="C1"), "test")
     with pytest.raises(ValidationError, match="customers"):
@@ -376,7 +376,13 @@ def test_demo_counts_of_people_are_suppressed_and_rates_blanked(demo_inputs, tmp
     lots = tables["lots"]
     small = lots["customers"] == suppressed_label(100)
     assert small.any() and lots.loc[small, "share_customers"].isna().all()
-    assert lots["customers_ok"].isin([True, False]).all()  # a rule check, never suppressed
+    # Shares and rule checks are never shown as if they were counts: they are real values
+    # where the lot's count is shown, and blank only where it is suppressed.
+    for column in ("customers_ok", "share_customers", "hours_ok"):
+        assert not lots[column].isin([suppressed_label(100), "[c]"]).any()
+        assert lots.loc[small, column].isna().all()
+    assert lots.loc[~small, "customers_ok"].isin([True, False]).all()
+    assert lots.loc[~small, "share_customers"].notna().all()
 
 
 def test_demo_map_shows_registered_columns_as_formatted_text(reports):

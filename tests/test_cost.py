@@ -94,19 +94,83 @@ def scenario(customers: pd.DataFrame) -> pd.DataFrame:
 # --- price build-up ------------------------------------------------------------------------
 
 
-def test_hca_2020_21_line_items_reproduced_within_1p():
-    p = cost.price_per_hour(
+def _hca_build_up(year: str) -> pd.Series:
+    return cost.price_per_hour(
         travel_share=settings.HCA_TRAVEL_SHARE,
         miles_per_contact_hour=settings.HCA_MILES_PER_CONTACT_HOUR,
-        params=cost.PriceParams(wage=settings.NLW_2020_21),
+        params=cost.PriceParams(year=year),
     )
+
+
+def test_hca_2020_21_line_items_reproduced_within_1p():
+    p = _hca_build_up("2020-21")
     for line, published in HCA_2020_21.items():
         assert abs(p[line] - published) < 0.01, (line, p[line], published)
     assert p[list(cost.PRICE_LINES)].sum() == pytest.approx(p["total"])
 
 
+def test_hca_2021_22_total_reproduced():
+    assert _hca_build_up("2021-22")["total"] == pytest.approx(21.43, rel=0.01)
+
+
+def test_hca_2022_23_total_reproduced():
+    assert _hca_build_up("2022-23")["total"] == pytest.approx(23.20, rel=0.01)
+
+
+def test_hca_2023_24_total_reproduced():
+    p = _hca_build_up("2023-24")
+    assert p["total"] == pytest.approx(25.95, rel=0.01)
+    assert p["pay"] == 10.42  # the April 2023 National Living Wage
+
+
+def test_hca_2024_25_total_reproduced():
+    p = _hca_build_up("2024-25")
+    assert p["total"] == pytest.approx(28.53, rel=0.01)
+    assert p["pay"] == 11.44
+
+
+def test_hca_2025_26_total_reproduced():
+    p = _hca_build_up("2025-26")
+    assert p["total"] == pytest.approx(32.14, rel=0.01)
+    assert p["pay"] == 12.21
+    # Employer NI: 15% above £96 a week from April 2025, against 13.8% above £175 before.
+    assert (
+        cost.PriceParams(year="2025-26").employer_ni_rate
+        > 1.4 * cost.PriceParams(year="2024-25").employer_ni_rate
+    )
+
+
+def test_2026_27_is_built_from_2025_26_with_the_april_2026_wage():
+    year = cost.price_year("2026-27")
+    assert not year.published and year.ratios_from == "2025-26" and year.uprated_years == 0
+    assert year.wage == 12.71
+    assert year.floor == pytest.approx(_hca_build_up("2026-27")["total"])
+    assert 32.14 < year.floor < 32.14 * 12.71 / 12.21 + 0.01
+    assert "no published Homecare Association minimum price" in year.basis
+
+
+def test_a_year_after_the_newest_wage_is_uprated_and_says_so():
+    year = cost.price_year("2028-29")
+    assert year.uprated_years == 2
+    assert year.wage == pytest.approx(12.71 * (1 + settings.PRICE_UPRATING) ** 2)
+    assert "uprated 4.1% a year for 2 years" in year.basis
+    assert year.floor > cost.price_year("2026-27").floor
+
+
+def test_the_analysis_date_picks_the_price_year():
+    import datetime as dt
+
+    assert cost.financial_year(dt.date(2026, 11, 1)) == "2026-27"
+    assert cost.financial_year(dt.date(2026, 3, 31)) == "2025-26"
+    assert cost.price_year(dt.date(2025, 6, 1)).floor == 32.14
+    with pytest.raises(ValidationError, match="2026-27"):
+        cost.price_year("2026-2027")
+    with pytest.raises(ValidationError, match="NLW_BY_YEAR"):
+        cost.price_year("2019-20")
+
+
 def test_build_up_is_a_calculation_not_a_lookup():
-    base = cost.PriceParams(wage=settings.NLW_2020_21)
+    base = cost.PriceParams(year="2020-21")
     p = cost.price_per_hour(travel_share=0.195, miles_per_contact_hour=3.02, params=base)
     doubled = cost.price_per_hour(
         travel_share=0.195,
@@ -122,12 +186,21 @@ def test_build_up_is_a_calculation_not_a_lookup():
     assert p["surplus"] == pytest.approx(0.03 * (p["total"] - p["surplus"]))
 
 
-def test_hca_reference_shows_later_years():
-    ref = cost.hca_reference()
-    assert list(ref["year"]) == ["2020-21", "2023-24", "2024-25", "2025-26"]
-    assert ref.loc[0, "difference"] == pytest.approx(0, abs=0.01)
+def test_hca_reference_shows_every_year():
+    ref = cost.hca_reference().set_index("year")
+    assert list(ref.index) == sorted(settings.NLW_BY_YEAR)
+    published = ref["hca_price"].notna()
+    assert (ref.loc[published, "difference"].abs() < 0.01).all()
     assert ref["model_price"].is_monotonic_increasing
-    assert ref.loc[3, "hca_price"] == 32.14
+    assert np.isnan(ref.loc["2026-27", "hca_price"])
+
+
+def test_build_up_coefficients_are_the_build_up():
+    params = cost.PriceParams(year="2024-25")
+    a, b, c = cost.build_up_coefficients(params)
+    for share, miles in ((0.0, 0.0), (0.2, 3.0), (0.05, 0.7)):
+        built = cost.price_per_hour(travel_share=share, miles_per_contact_hour=miles, params=params)
+        assert a + b * share + c * miles == pytest.approx(built["total"])
 
 
 def test_price_by_visit_length_weighted_row_is_mean_visit_price():
@@ -165,7 +238,7 @@ def test_price_params_checked():
 
 
 def test_params_defaults_read_from_settings_at_call_time(monkeypatch):
-    monkeypatch.setattr(settings, "CARE_WORKER_WAGE", 15.5)
+    monkeypatch.setattr(settings, "NLW_BY_YEAR", {**settings.NLW_BY_YEAR, "2025-26": 15.5})
     monkeypatch.setattr(settings, "ROUND_SCHEDULING_FACTOR", 2.0)
     monkeypatch.setattr(settings, "LEAD_PROVIDER_SHARE", 0.6)
     monkeypatch.setattr(settings, "BLOCK_DISCOUNT", 0.1)
@@ -185,7 +258,9 @@ def test_function_defaults_read_from_settings_at_call_time(monkeypatch, scenario
     assert now["annual_spend_current"] == pytest.approx(base["weekly_spend_current"] * 50.0)
     assert now["care_workers"] == pytest.approx(base["hours"] / 25.0)
     monkeypatch.setattr(settings, "PROJECTION_YEARS", 2)
-    assert len(cost.project(scenario)) == 3
+    turnover = cost.estimate_turnover(scenario, as_of=None)
+    lots = scenario.attrs["lots"]
+    assert len(cost.project(lots, turnover, spend_current=1.0, customers=1.0, hours=1.0)) == 2
     monkeypatch.setattr(settings, "BHH_CONSTANT", 0.5)
     assert cost.patch_area([0, 1000], [0, 0]) == pytest.approx((1000 / 0.5) ** 2 / 2)
 
@@ -226,14 +301,20 @@ def test_params_from_mapping_refuses_unknown_keys():
 # --- travel model --------------------------------------------------------------------------
 
 
-def test_calibration_lands_near_published_averages():
+def test_top_of_the_scheduling_range_lands_on_published_averages():
+    # The default is calibrated on simulated rounds (benchmarks/bench_rounds.py); real rotas
+    # drive more, and the top of the range reproduces the national average.
     n = settings.TYPICAL_PROVIDER_CUSTOMERS
+    top = settings.COST_RANGES["scheduling_factor"][1]
     t = cost.travel_per_visit(
         n,
         settings.TYPICAL_PROVIDER_AREA_KM2 * 1e6,
         weekly_hours=n * settings.TYPICAL_HOURS_PER_CUSTOMER,
         rurality="town_fringe",
+        params=cost.TravelParams(scheduling_factor=top),
     )
+    low, high = settings.COST_RANGES["scheduling_factor"]
+    assert low < settings.ROUND_SCHEDULING_FACTOR < high
     assert t["miles_per_visit"] == pytest.approx(settings.ACCESS_GROUP_MILES_PER_VISIT, rel=0.02)
     assert t["travel_share"] == pytest.approx(settings.HCA_TRAVEL_SHARE, rel=0.06)
 
@@ -310,7 +391,7 @@ def test_patch_travel_small_groups_use_overall_density(customers):
     assert lone["area_source"] == "density"
     assert lone["customers"] == 1
     assert (t["area_source"] == "mst").sum() == len(t) - 1
-    assert (t["price_per_hour"] > settings.CARE_WORKER_WAGE).all()
+    assert (t["price_per_hour"] > cost.PriceParams().wage).all()
 
 
 def test_travel_inputs_checked():
@@ -377,20 +458,9 @@ def test_lots_cut_travel_for_a_criss_cross_market(scenario):
     cur = np.average(lot["miles_per_visit_current"], weights=w)
     prop = np.average(lot["miles_per_visit_proposed"], weights=w)
     assert prop < 0.7 * cur
-    assert (lot["weekly_cost_proposed"] < lot["weekly_cost_current"]).mean() > 0.9
-
-
-def test_rural_premium_applied_to_tier2_only(customers):
-    plan = make_assignment()
-    with_premium = cost.proposed_scenario(customers, plan)
-    none = cost.proposed_scenario(customers, plan, scenario=cost.ScenarioParams(rural_premium=0.0))
-    t2 = with_premium["tier"] == 2
-    ratio = with_premium.loc[t2, "model_price_proposed"] / none.loc[t2, "model_price_proposed"]
-    assert np.allclose(ratio, 1 + settings.RURAL_PREMIUM)
-    t1 = with_premium["tier"] == 1
-    assert np.allclose(
-        with_premium.loc[t1, "model_price_proposed"], none.loc[t1, "model_price_proposed"]
-    )
+    lots = scenario.attrs["lots"]
+    assert (lots["saving_per_hour"] > 0).all()
+    assert (lots["model_price_proposed"] < lots["model_price_current"]).all()
 
 
 def test_lead_share_one_gives_densest_lots(customers):
@@ -418,7 +488,7 @@ def test_groups_sum_to_county(scenario, by):
         "miles_week_current",
         "miles_week_proposed",
     ):
-        assert groups[col].sum() == pytest.approx(county[col]), col
+        assert groups[col].sum() == pytest.approx(county[col], abs=1e-6), col
     if by != "district":  # a customer lies in one unit, so in one lot and one tier
         assert groups["customers"].sum() == county["customers"]
     assert county["care_workers"] == pytest.approx(county["hours"] / settings.HOURS_PER_CARE_WORKER)
@@ -436,37 +506,6 @@ def test_cost_summary_levels(scenario):
         assert table.loc[table.level == level, "weekly_spend_proposed"].sum() == pytest.approx(
             county["weekly_spend_proposed"]
         )
-
-
-def test_project_compounds_uplift_and_growth(scenario):
-    proj = cost.project(scenario, years=3, rate_uplift=0.03, demand_growth=0.05)
-    base = cost.compare(scenario, by=None).iloc[0]
-    assert proj.loc[0, "annual_spend_current"] == pytest.approx(base["annual_spend_current"])
-    assert proj.loc[3, "annual_spend_proposed"] == pytest.approx(
-        base["annual_spend_proposed"] * (1.03 * 1.05) ** 3
-    )
-    assert proj.loc[3, "cumulative_change"] == pytest.approx(proj["change_annual"].sum())
-    with pytest.raises(ValidationError):
-        cost.project(scenario, years=-1)
-
-
-def test_tornado(customers):
-    plan = make_assignment()
-    t = cost.tornado(customers, plan, parameters=["lead_share", "scheduling_factor", "wage"])
-    assert list(t.columns[:4]) == ["parameter", "base_value", "low_value", "high_value"]
-    assert t["range"].is_monotonic_decreasing
-    row = t.set_index("parameter")
-    # A bigger lead share concentrates customers: a larger saving (more negative change).
-    assert row.loc["lead_share", "change_at_high"] < row.loc["lead_share", "change_at_low"]
-    assert row.loc["lead_share", "high_value"] == pytest.approx(0.84)
-    # Lots save travel, so dearer travel makes the saving bigger.
-    assert (
-        row.loc["scheduling_factor", "change_at_high"]
-        < row.loc["scheduling_factor", "change_at_low"]
-    )
-    assert (t["base_change"] == t["base_change"].iloc[0]).all()
-    with pytest.raises(ValidationError, match="Unknown tornado"):
-        cost.tornado(customers, plan, parameters=["colour"])
 
 
 def test_payment_models(scenario):

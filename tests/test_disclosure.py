@@ -22,6 +22,7 @@ from lotdesign.disclosure import (
     suppress_counts,
     suppressed_label,
 )
+from lotdesign.disclosure.suppression import rounded
 from lotdesign.errors import ValidationError
 
 LABEL = suppressed_label(7)
@@ -117,12 +118,16 @@ def test_count_columns(name, expected):
 def test_suppress_count_boundaries():
     assert suppress_count(0) == 0
     assert [suppress_count(n) for n in range(1, 8)] == [LABEL] * 7
-    assert suppress_count(8) == 8
-    assert suppress_count(8.0) == 8 and isinstance(suppress_count(8.0), int)
+    # NHS Digital: every other count is rounded to the nearest 5 (halves up).
+    assert [suppress_count(n) for n in (8, 12, 13, 2402)] == [10, 10, 15, 2400]
+    assert suppress_count(8.0) == 10 and isinstance(suppress_count(8.0), int)
+    assert suppress_count(8, rounding_base=1) == 8
     assert suppress_count(None) is None
     assert suppress_count(float("nan")) is None
     assert suppress_count(3, as_label=False) is None
-    assert suppress_count(3, max_count=2) == 3
+    assert suppress_count(3, max_count=2) == 5
+    # Already suppressed: passed through, so the control can be applied twice.
+    assert suppress_count(LABEL) == LABEL and suppress_count("[c]") == "[c]"
     assert LABEL == "1\u20137"
 
 
@@ -142,7 +147,10 @@ def test_suppressed_counts_never_show_small_numbers(n, max_count):
     if 1 <= n <= max_count:
         assert shown == suppressed_label(max_count)
     else:
-        assert shown == n
+        # Rounded to the nearest 5: never to 0 when someone is there, nor into 1..max_count.
+        assert shown % 5 == 0 and (shown == 0) == (n == 0)
+        assert n == 0 or shown > max_count
+        assert abs(shown - n) <= 2.5 or shown == 5 * (max_count // 5 + 1)
 
 
 @settings(max_examples=50, deadline=None)
@@ -164,7 +172,7 @@ def test_suppress_counts_frame_property(counts):
             assert shown == LABEL
             assert rate is None
         else:
-            assert shown == raw
+            assert shown == rounded(raw, 5) and shown % 5 == 0
             assert rate == 210.0
 
 
@@ -261,7 +269,7 @@ def test_clean_folder_has_no_findings(tmp_path):
     (tmp_path / "report.html").write_text(
         "<html><body><p>Sector RH12 4 holds few customers.</p><table><tr><th>Lot</th>"
         f"<th>Customers</th></tr><tr><td>A</td><td>{LABEL}</td></tr><tr><td>B</td>"
-        "<td>0</td></tr><tr><td>C</td><td>1,204</td></tr></table></body></html>",
+        "<td>0</td></tr><tr><td>C</td><td>1,205</td></tr></table></body></html>",
         encoding="utf-8",
     )
     (tmp_path / "map.json").write_text(
@@ -315,7 +323,7 @@ def test_xlsx_and_docx(tmp_path):
     document = docx.Document()
     document.add_paragraph("Customer BN11 1AA was moved.")
     table = document.add_table(rows=3, cols=2)
-    for r, (a, b) in enumerate([("Area", "Clients"), ("North", "7"), ("South", "8")]):
+    for r, (a, b) in enumerate([("Area", "Clients"), ("North", "7"), ("South", "10")]):
         table.cell(r, 0).text, table.cell(r, 1).text = a, b
     document.save(tmp_path / "report.docx")
     findings = _scan(tmp_path)
@@ -342,11 +350,12 @@ def test_images_pdfs_and_binaries(tmp_path):
     (tmp_path / "blob.bin").write_bytes(b"\x00\x01CUST00017")
     findings = _scan(tmp_path)
     got = set(zip(findings["file"], findings["kind"], strict=True))
-    assert got == {
-        ("map.png", "postcode"),
-        ("report.pdf", "not_scanned"),
-        ("blob.bin", "not_scanned"),
-    }
+    # Nothing leaves unread: a PDF the scan cannot read and a file of unknown type are
+    # findings that stop a run, not notes.
+    assert ("map.png", "postcode") in got
+    assert ("blob.bin", "unknown_type") in got
+    assert ("clean.png", "postcode") not in got
+    assert any(f == "report.pdf" for f, _ in got)
 
 
 def test_raise_if_found_and_options(tmp_path):
@@ -378,6 +387,272 @@ def test_scanner_flags_exactly_the_small_counts(tmp_path_factory, counts):
         folder / "t.csv", index=False
     )
     findings = scan_for_personal_data(folder)
-    expected = sorted(f"customers: {c}" for c in counts if 1 <= c <= 7)
+    expected = sorted(f"customers: {c}" for c in counts if c > 0 and (c <= 7 or c % 5))
     # Repeated identical findings (same value, different rows) stay distinct by location.
     assert sorted(findings["value"]) == expected
+
+
+# --- The scan as a last line (issue 10) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "RH124AB",
+        "rh12  4ab",
+        "RH12\u00a04AB",
+        "RH12\u202f4AB",
+        "RH12-4AB",
+        "RH12\u20134AB",
+        "Rh12_4aB",
+        "RH12&#160;4AB",
+        "RH12&nbsp;4AB",
+    ],
+)
+def test_postcodes_are_found_in_any_spacing_and_case(tmp_path, written):
+    (tmp_path / "page.html").write_text(f"<p>near {written} today</p>", encoding="utf-8")
+    findings = _scan(tmp_path)
+    assert ("postcode", "RH12 4AB") in set(zip(findings["kind"], findings["value"], strict=True))
+
+
+def test_lookup_postcodes_and_sectors(tmp_path):
+    (tmp_path / "a.txt").write_text("Sector RH12 4 is fine; GU29 9AB is not.", encoding="utf-8")
+    findings = scan_for_personal_data(tmp_path, known_postcodes=["GU29 9AB", "RH12 4AB"])
+    assert findings["value"].tolist() == ["GU29 9AB"]
+
+
+def test_counts_of_people_in_sentences(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Lot L03: 3 customers below the 50 floor. 23 customers live in lot L04; 25 people "
+        "in L05. Counts of 1 to 7 people are shown as 1-7; zones start at ~10 customers.",
+        encoding="utf-8",
+    )
+    found = set(zip(scan_for_personal_data(tmp_path)["kind"], _values(tmp_path), strict=True))
+    assert found == {("small_count", "3 customers"), ("unrounded_count", "23 customers")}
+
+
+def _values(folder):
+    return scan_for_personal_data(folder)["value"].tolist()
+
+
+def test_ids_and_postcodes_in_file_names(tmp_path):
+    (tmp_path / "notes_cust00042.txt").write_text("nothing here", encoding="utf-8")
+    (tmp_path / "rh12-4ab.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    findings = _scan(tmp_path)
+    named = findings[findings["location"] == "file name"]
+    assert set(zip(named["kind"], named["value"], strict=True)) == {
+        ("customer_id", "cust00042"),
+        ("postcode", "RH12 4AB"),
+    }
+
+
+def test_word_comments_and_properties(tmp_path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    paragraph = document.add_paragraph("Lots of the county.")
+    document.add_comment(paragraph.runs[0], text="ask about CUST00017", author="analyst")
+    document.core_properties.subject = "moved from BN11 1AA"
+    document.save(tmp_path / "report.docx")
+    findings = _scan(tmp_path)
+    got = set(zip(findings["kind"], findings["value"], strict=True))
+    assert ("customer_id", "cust00017") in got  # in word/comments.xml
+    assert ("postcode", "BN11 1AA") in got  # in docProps/core.xml
+    assert "word/comments.xml" in set(findings["location"])
+
+
+def test_excel_comments_defined_names_and_hidden_sheets(tmp_path):
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "Lot"
+    sheet["A1"].comment = Comment("RH13 4BB asked", "analyst")
+    hidden = book.create_sheet("raw")
+    hidden["A1"] = "nothing"
+    hidden.sheet_state = "hidden"
+    book.defined_names["who"] = DefinedName("who", attr_text='"CUST10001"')
+    book.properties.keywords = "cust00042"
+    book.save(tmp_path / "tables.xlsx")
+    findings = _scan(tmp_path)
+    got = set(zip(findings["kind"], findings["value"], strict=True))
+    assert ("postcode", "RH13 4BB") in got  # a cell comment
+    assert ("customer_id", "cust10001") in got  # a defined name
+    assert ("customer_id", "cust00042") in got  # a document property
+    assert ("hidden_sheet", "raw") in got
+
+
+def test_svg_text_and_paths(tmp_path):
+    (tmp_path / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><text x="1" y="2">RH12&#160;4AB</text>'
+        "<text>from /home/jo/extract.xlsx</text></svg>",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text(r"made from C:\Users\jo\Desktop\extract.xlsx", "utf-8")
+    findings = _scan(tmp_path)
+    got = set(zip(findings["file"], findings["kind"], strict=True))
+    assert {("map.svg", "postcode"), ("map.svg", "path"), ("b.txt", "path")} <= got
+
+
+@pytest.mark.parametrize("name", ["units.gpkg", "everything.zip", "notes", "report.odt"])
+def test_files_the_scan_cannot_read_are_findings(tmp_path, name):
+    (tmp_path / name).write_bytes(b"PK\x03\x04 not really")
+    findings = _scan(tmp_path)
+    assert findings["kind"].tolist() == ["unknown_type"]
+
+
+def test_a_finding_quarantines_the_reports(tmp_path):
+    from lotdesign.disclosure import scan_and_quarantine
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "lots.csv").write_text("lot,customers\nA,3\nB,60\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="moved to") as raised:
+        scan_and_quarantine(reports, quarantine_to=tmp_path / "processed" / "quarantine")
+    assert "customers: 3" not in str(raised.value)  # values stay in the local note
+    moved = list((tmp_path / "processed" / "quarantine").iterdir())
+    assert len(moved) == 1 and (moved[0] / "lots.csv").exists()
+    note = (moved[0] / "QUARANTINE_NOTE.txt").read_text(encoding="utf-8")
+    assert "small_count" in note and "customers: 3" in note
+    # Nothing is left ready to send: only a note that the files were withheld.
+    assert [p.name for p in reports.iterdir()] == ["QUARANTINED.txt"]
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "lots.csv").write_text("lot,customers\nA,1\u20137\nB,60\n", encoding="utf-8")
+    assert scan_and_quarantine(clean, quarantine_to=tmp_path / "q2").empty
+
+
+# --- Words and paths ---------------------------------------------------------------------------
+
+
+def test_counts_in_words_follow_the_tables():
+    from lotdesign.disclosure import control_text
+
+    assert control_text("customers: 7 customers below the 50 floor") == (
+        f"customers: {LABEL} customers below the 50 floor"
+    )
+    assert (
+        control_text("62 customers above the 110 ceiling") == "60 customers above the 110 ceiling"
+    )
+    hidden = control_text(
+        "Tier 2: 1 units (13 h, 1% of hours) in unit RH12 4; 12.5 h above the 1,300 h ceiling",
+        hidden=True,
+        keep=["RH12 4"],
+    )
+    assert "13 h" not in hidden and "12.5" not in hidden and "1%" not in hidden
+    assert "RH12 4" in hidden and "the 1,300 h ceiling" in hidden
+
+
+def test_paths_are_cut_to_file_names():
+    from lotdesign.disclosure import strip_paths
+
+    assert strip_paths("/home/jo/council/extract.xlsx") == "extract.xlsx"
+    assert strip_paths(r"C:\Users\jo\Desktop\plan.csv, as of 2024") == "plan.csv, as of 2024"
+    assert (
+        strip_paths("OGL v3.0, https://www.ons.gov.uk/x/y")
+        == "OGL v3.0, https://www.ons.gov.uk/x/y"
+    )
+    assert strip_paths(["~/a/b.csv", "c.csv"]) == ["b.csv", "c.csv"]
+
+
+def test_pdf_text_and_metadata_are_read(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.text(0.1, 0.5, "Lot L03 near RH12 4AB")
+    figure.savefig(tmp_path / "report.pdf", metadata={"Subject": "CUST00042"})
+    findings = _scan(tmp_path)
+    got = set(zip(findings["kind"], findings["value"], strict=True))
+    assert {("postcode", "RH12 4AB"), ("customer_id", "cust00042")} <= got
+    # Without a PDF reader the file is not passed unread.
+    monkeypatch.setitem(__import__("sys").modules, "pypdf", None)
+    assert _scan(tmp_path)["kind"].tolist() == ["unreadable"]
+
+
+# --- Secondary suppression and provider shares --------------------------------------------------
+
+
+def _county_of(sizes: dict[str, tuple[str, str, int]]):
+    """customers and a plan from {unit: (lot or None, district, customers)}."""
+    rows, plan = [], []
+    tier = {None: 3}
+    for unit, (lot, district, n) in sizes.items():
+        rows += [(f"{unit}-{i}", unit, district) for i in range(n)]
+        plan.append((unit, lot, tier.get(lot, 2 if lot and lot.startswith("R") else 1)))
+    customers = pd.DataFrame(rows, columns=["customer_id", "unit_id", "district"])
+    assignment = pd.DataFrame(plan, columns=["unit_id", "lot_id", "tier"])
+    return customers, assignment
+
+
+def test_the_issues_subtraction_is_closed():
+    from lotdesign.disclosure import plan_areas, protect
+
+    # County 2709 = Tier 1 2660 + Tier 2 42 + Tier 3 7: the "1-7" came back as 2709-2660-42.
+    customers, assignment = _county_of(
+        {
+            "U1": ("L1", "A", 1400),
+            "U2": ("L2", "B", 1260),
+            "U3": ("R1", "A", 30),
+            "U4": ("R2", "B", 12),
+            "U5": (None, "B", 7),
+        }
+    )
+    protection = protect(plan_areas(customers, assignment, units=False))
+    status = protection.status
+    assert status["tier:3"] == status["outside"] == "primary"
+    hidden = {k for k, s in status.items() if s != "published"}
+    assert hidden - {"tier:3", "outside"}, "a second area must be hidden"
+    assert status["county"] == "published"  # the headline stays
+    # Every sum and difference of what is left: Tier 3 is not determined.
+    areas = {a.key: a for a in plan_areas(customers, assignment, units=False)}
+    published = pd.DataFrame(
+        {"customers": {k: float(a.people) for k, a in areas.items() if k not in hidden}}
+    )
+    relations = [
+        ("county", ["tier:1", "tier:2", "tier:3"]),
+        ("county", ["district:A", "district:B"]),
+        ("tier:1", ["lot:L1", "lot:L2"]),
+        ("tier:2", ["lot:R1", "lot:R2"]),
+        ("tier:3", ["outside"]),
+        ("in_lots", ["lot:L1", "lot:L2", "lot:R1", "lot:R2"]),
+        ("county", ["in_lots", "outside"]),
+    ]
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from intruder import recover_by_arithmetic
+
+    assert not [r for r in recover_by_arithmetic(published, relations) if r.area == "tier:3"]
+    audit = protection.audit()
+    assert set(audit["status"]) == {"primary", "secondary", "published"}
+    assert audit.loc[audit["status"] == "secondary", "reason"].str.contains("protects").all()
+
+
+def test_provider_shares_over_few_people_are_hidden():
+    from lotdesign.disclosure import mask_provider_shares
+
+    packages = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(40)],
+            "provider": ["Big"] * 3 + ["Other"] * 37,
+            "weekly_hours": [300.0] * 3 + [5.0] * 37,
+            "unit_id": ["U1"] * 40,
+            "district": ["A"] * 40,
+        }
+    )
+    market = pd.DataFrame(
+        {
+            "level": ["county", "district"],
+            "area": ["county", "A"],
+            "top_provider_share": [0.83, 0.83],
+            "hhi": [7100.0, 7100.0],
+        }
+    )
+    out = mask_provider_shares(market, packages, max_count=7)
+    # The largest provider serves 3 people: its share (its hours) is theirs.
+    assert out["top_provider_share"].isna().all() and out["hhi"].isna().all()
+    many = packages.assign(provider=[f"P{i % 4}" for i in range(40)])
+    kept = mask_provider_shares(market, many, max_count=7)
+    assert kept["top_provider_share"].notna().all() and kept["hhi"].notna().all()

@@ -262,7 +262,8 @@ def test_small_counts_are_suppressed_in_tooltips(design, tmp_path):
         if "care_workers" in f["properties"]
     }
     shown = [by_lot[lot]["customers"] for lot in lots["lot_id"][:5]]
-    assert shown == ["0", LABEL, LABEL, "8", "60"]
+    # NHS Digital: 1-7 suppressed, every other count rounded to the nearest 5.
+    assert shown == ["0", LABEL, LABEL, "10", "60"]
     costs = [by_lot[lot]["cost_per_customer_week_now"] for lot in lots["lot_id"][:5]]
     assert costs[0] == costs[3] == costs[4] == "\u00a3212.50"
     assert costs[1] == costs[2] and "suppressed" in costs[1]
@@ -367,7 +368,7 @@ def test_input_checks(design):
         lots_map(lots.drop(columns="geometry"))
     with pytest.raises(ValidationError, match="Polygon"):
         lots_map(lots.set_geometry(lots.centroid))
-    with pytest.raises(ValidationError, match="rates per customer"):
+    with pytest.raises(ValidationError, match="computed over customers"):
         lots_map(lots.drop(columns="customers"))
     # Any CRS is accepted and worked in BNG.
     assert isinstance(lots_map(lots.to_crs(4326), units.to_crs(3857)), folium.Map)

@@ -228,9 +228,11 @@ def test_docx_reads_back_with_the_lot_table(written):
     row = dict(zip(header, grid[1], strict=True))
     assert row["Customers"] == "70"
     assert row["Hours in band"] == "Pass"
-    failing = dict(zip(header, grid[4], strict=True))
-    assert failing["Hours in band"] == "Fail"
-    assert failing["Reasons"] == "below the hours floor"
+    # T301 holds 5 customers: its count is suppressed and every figure and check over them
+    # is hidden with it (no "Fail" that would say more than "1-7").
+    small = dict(zip(header, grid[4], strict=True))
+    assert small["Customers"] == SUPPRESSED and small["Hours in band"] == "\u2013"
+    assert small["Reasons"] == "below the hours floor"
 
 
 def test_docx_labels_synthetic_data_on_title_and_every_page(written):
@@ -296,7 +298,7 @@ def test_html_contains_lots_and_synthetic_banner(written):
     for lot in ("L01", "L02", "R01", "T301"):
         assert f"<td>{lot}</td>" in page
     assert page.count("SYNTHETIC DATA \u2014 not real people") >= 3  # banner, title, footer
-    assert '<td class="fail">Fail</td>' in page
+    assert '<td class="warn">Amber</td>' in page
 
 
 def test_pdf_is_written_only_with_weasyprint(tmp_path):
@@ -360,7 +362,7 @@ def test_small_counts_are_suppressed_everywhere(written):
     assert row["Lot"] == "T301" and row["Customers"] == SUPPRESSED
 
     page = written["html"].read_text(encoding="utf-8")
-    assert f"<td>T301</td><td>3</td><td>40</td><td>{SUPPRESSED}</td>" in page
+    assert f"<td>T301</td><td>3</td><td>\u2013</td><td>{SUPPRESSED}</td>" in page
 
     book = load_workbook(written["xlsx"])
     for sheet, key in (("lots", "lot_id"), ("cost_by_lot", "lot_id")):
@@ -439,11 +441,14 @@ def test_cost_tables_are_taken_from_a_stacked_cost_summary():
 
 def test_executive_summary_is_written_from_the_numbers():
     summary = " ".join(executive_summary(_inputs()))
-    assert "91% of weekly hours (2,150 of 2,350 weekly hours) into 2 Tier 1" in summary
+    # Tier 3 (5 customers) is suppressed with its hours, and these tiers have no total row.
+    assert "91% of weekly hours (2,150 weekly hours) into 2 Tier 1" in summary
     assert "20 areas holding about 85%" in summary
-    assert "1 Tier 2 rural zone holds 7% of hours, 12 customers" in summary
-    assert f"{SUPPRESSED} customers" in summary  # Tier 3's 5 customers
-    assert "1 of 4 lots fails at least one rule (T301)" in summary
+    # 12 customers rounded to the nearest 5 (NHS Digital); Tier 3's 5 customers suppressed,
+    # with the hours over them.
+    assert "1 Tier 2 rural zone holds 7% of hours, 10 customers" in summary
+    assert f"Tier 3 (bought case by case) holds [c] of hours, {SUPPRESSED} customers" in summary
+    assert "The rule checks of 1 lot with few customers are not shown" in summary
     assert "a saving of" in summary and "(-4.5%)" in summary
     assert "12 providers" in summary and "HHI 1,500" in summary
 
@@ -451,7 +456,8 @@ def test_executive_summary_is_written_from_the_numbers():
 def test_risks_are_found_in_the_data():
     found = risks_and_caveats(_inputs())
     risks = " ".join(found["risks"])
-    assert "1 lot fails at least one rule (T301)" in risks
+    # T301 holds 5 customers: its checks are suppressed with its count, so it is not named.
+    assert "T301" not in risks
     assert "Tier 1 lots L01" in risks  # 2 providers today, fewer than 3
     assert "E07000223" in risks and "E07000224" not in risks  # HHI 2,500 against 1,800
     assert "lead share" in risks  # the change in spend changes sign across its range

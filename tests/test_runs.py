@@ -38,7 +38,7 @@ def test_the_python_api_gives_the_plan_lotdesign_run_gave(demo_run):
 
     _, result = demo_run
     saved = lotdesign.read_run(result.paths["run"])
-    again = lots.design(saved.units, **saved.spec.design_options())
+    again = lots.design(saved.units, **saved.spec.design_options(saved))
     pd.testing.assert_frame_equal(again.assignment, saved.plan.assignment)
     assert again.objective == pytest.approx(saved.plan.objective)
 

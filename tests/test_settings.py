@@ -21,22 +21,83 @@ from lotdesign.datasets import settings as demo_settings
 #: Every setting's value as it was before settings became data (captured from the module).
 #: Values must not change by accident: change a figure here only together with its source.
 FROZEN: dict[str, object] = {
+    # Disclosure control (issue 10): the NHS Digital rule and secondary suppression.
+    "SUPPRESS_ROUNDING_BASE": 5,
+    "SUPPRESS_PROTECTION_PEOPLE": 2,
+    "PUBLIC_GEOMETRY_MIN_PART_M2": 250_000.0,
+    # Roads, reach and lot-size policy (issue 11).
+    "LOT_REACH_TOLERANCE": 0.0,
+    "LOT_POLICY": "compact",
+    "LOT_VIABLE_LOT_COST": 0.5,
+    "LOT_HEADROOM_YEARS": 0.0,
+    "LOT_HEADROOM_GROWTH": 0.024,
+    "TIER2_RURAL_CLASSES": ("town_fringe", "village_dispersed"),
+    "ROAD_SPEED_KPH": {
+        "motorway": 90.0, "motorway_link": 45.0, "trunk": 85.0, "trunk_link": 40.0,
+        "primary": 65.0, "primary_link": 30.0, "secondary": 55.0, "secondary_link": 25.0,
+        "tertiary": 40.0, "tertiary_link": 20.0, "unclassified": 25.0, "residential": 25.0,
+        "living_street": 10.0, "service": 15.0, "road": 25.0,
+    },  # fmt: skip
+    "ROAD_TRAFFIC_FACTOR": 1.0,
+    "ROAD_CUTOFF_MINUTES": 30.0,
+    "OSM_ATTRIBUTION": "© OpenStreetMap contributors",
     "ACCESS_GROUP_MILES_PER_VISIT": 3.06,
     "BHH_CONSTANT": 0.7124,
     "BLOCK_DISCOUNT": 0.05,
     "BLOCK_UTILISATION": 0.92,
-    "BUSINESS_COST_SHARE": 0.2588,
+    # Cost truth (issue 9): prices by year, the price policy, the flow and the ranges.
+    "BUSINESS_SHARE_BY_YEAR": {
+        "2020-21": 0.2588,
+        "2021-22": 0.2695,
+        "2022-23": 0.2794,
+        "2023-24": 0.2984,
+        "2024-25": 0.3007,
+        "2025-26": 0.3191,
+    },
+    "EMPLOYER_NI_BY_YEAR": {
+        "2020-21": {"rate": 0.138, "threshold_week": 169.0},
+        "2021-22": {"rate": 0.138, "threshold_week": 170.0},
+        "2022-23": {"rate": 0.1505, "threshold_week": 175.0},
+        "2023-24": {"rate": 0.138, "threshold_week": 175.0},
+        "2024-25": {"rate": 0.138, "threshold_week": 175.0},
+        "2025-26": {"rate": 0.15, "threshold_week": 96.0},
+        "2026-27": {"rate": 0.15, "threshold_week": 96.0},
+    },
+    "NI_CONTACT_HOURS_WEEK": 24.8,
+    "PRICE_UPRATING": 0.041,
+    "PRICE_POLICY": "pass_back",
+    "PASS_BACK_SHARE": 0.5,
+    "ALLOW_BELOW_FLOOR": False,
+    "NEW_CUSTOMERS_ONLY": True,
+    "PACKAGE_MEAN_MONTHS": 24.0,
+    "FLOW_START_WINDOW_MONTHS": 12,
+    "TIER2_ESTABLISHED_HOURS": 750.0,
+    "COST_RANGES": {
+        "speed_factor": (0.8, 1.2),
+        "circuity": (1.25, 1.61),
+        "scheduling_factor": (0.76, 1.67),
+        "pass_back_share": (0.25, 0.75),
+        "package_months_factor": (0.75, 1.5),
+        "demand_growth": (0.0, 0.068),
+        "rate_uplift": (0.03, 0.07),
+    },
+    "MONTE_CARLO_DRAWS": 500,
     "CALL_SLOTS_PER_DAY": 4,
-    "CARE_WORKER_WAGE": 11.44,
     "CHECK_AMBER_MARGIN": 0.1,
     "CRS_BNG": "EPSG:27700",
     "CRS_WGS84": "EPSG:4326",
     "DEFAULT_HOURLY_RATE": 28.66,
-    "DEMAND_GROWTH": 0.06770782520313112,
-    "EMPLOYER_NI_RATE": 0.062,
+    "DEMAND_GROWTH": 0.024,
     "EMPLOYER_PENSION_RATE": 0.03,
     "HCA_MILES_PER_CONTACT_HOUR": 3.02,
-    "HCA_MINIMUM_PRICE": {"2020-21": 20.69, "2023-24": 25.95, "2024-25": 28.53, "2025-26": 32.14},
+    "HCA_MINIMUM_PRICE": {
+        "2020-21": 20.69,
+        "2021-22": 21.43,
+        "2022-23": 23.20,
+        "2023-24": 25.95,
+        "2024-25": 28.53,
+        "2025-26": 32.14,
+    },
     "HCA_TRAVEL_SHARE": 0.195,
     "HOLIDAY_PAY_RATE": 0.1207,
     "HOURS_PER_CARE_WORKER": 30.0,
@@ -71,11 +132,22 @@ FROZEN: dict[str, object] = {
     "MARKET_HHI_CONCENTRATED": 1000.0,
     "MARKET_HHI_HIGHLY_CONCENTRATED": 2000.0,
     "MAX_WEEKLY_HOURS": 336.0,
+    # Reading real exports (issue 13): the header search and what stops an undeclared unit.
+    "HEADER_SEARCH_ROWS": 50,
+    "UNDECLARED_MAX_MEDIAN_HOURS": 60.0,
+    "UNDECLARED_RATE_BAND": (5.0, 100.0),
     "MEAN_HOURLY_RATE": 28.66,
     "METRES_PER_MILE": 1609.344,
     "MILEAGE_RATE": 0.45,
-    "NLW_2020_21": 8.72,
-    "NLW_BY_YEAR": {"2020-21": 8.72, "2023-24": 10.42, "2024-25": 11.44, "2025-26": 12.21},
+    "NLW_BY_YEAR": {
+        "2020-21": 8.72,
+        "2021-22": 8.91,
+        "2022-23": 9.50,
+        "2023-24": 10.42,
+        "2024-25": 11.44,
+        "2025-26": 12.21,
+        "2026-27": 12.71,
+    },
     "OUTCOME_ACHIEVEMENT_RATE": 0.9,
     "OUTCOME_BONUS_RATE": 0.1,
     "OUTCOME_BONUS_SHARE": 0.25,
@@ -87,7 +159,7 @@ FROZEN: dict[str, object] = {
     "REPORT_REJECTED_RISK_SHARE": 0.05,
     "REPORT_TIER3_RISK_SHARE": 0.15000000000000002,
     "ROAD_CIRCUITY": 1.3,
-    "ROUND_SCHEDULING_FACTOR": 1.67,
+    "ROUND_SCHEDULING_FACTOR": 0.95,
     "RUN_LOT_LNS_ROUNDS": 2,
     "RUN_LOT_RESTARTS": 3,
     "RUN_LOT_THOROUGH": {
@@ -98,6 +170,13 @@ FROZEN: dict[str, object] = {
         "variants": 5,
     },
     "RUN_LOT_VARIANTS": 5,
+    # lotdesign sweep (issue 14).
+    "SWEEP_WORKERS": 2,
+    "SWEEP_THREADS_PER_WORKER": 1,
+    "SWEEP_MAP_COLUMNS": 3,
+    "SWEEP_MAP_MAX_PANELS": 24,
+    "SWEEP_MAX_SCENARIOS": 1000,
+    "NATIONAL_CUSTOMERS_PER_POSTCODE": 0.0602,
     "RURAL_PREMIUM": 0.13,
     "RURAL_PREMIUM_TIERS": (2,),
     "SEED_TIER1_AREAS": 20,
@@ -265,6 +344,7 @@ def test_describe_filters_by_audience_and_section() -> None:
     assert list(both["name"]) == [
         "MAP_SIMPLIFY_TOLERANCE_M",
         "MAP_COORDINATE_PRECISION_DEG",
+        "PUBLIC_GEOMETRY_MIN_PART_M2",
         "MAP_MAX_BYTES",
     ]
     assert settings.describe(audience="data", section="Maps").empty
@@ -301,8 +381,9 @@ def test_a_changed_setting_shows_in_describe_and_get(monkeypatch: pytest.MonkeyP
 
 
 def test_disclosure_reads_suppress_max_count_when_called(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert disclosure.suppress_count(9) == 9
+    assert disclosure.suppress_count(9) == 10  # rounded to the nearest 5 (NHS Digital)
     monkeypatch.setattr(settings, "SUPPRESS_MAX_COUNT", 10)
+    monkeypatch.setattr(settings, "SUPPRESS_ROUNDING_BASE", 1)
     assert disclosure.suppressed_label() == "1\u201310"
     assert disclosure.suppress_count(9) == "1\u201310"
     frame = disclosure.suppress_counts(pd.DataFrame({"customers": [9, 11]}))

@@ -166,3 +166,11 @@ def test_values_the_library_refuses_fail_when_the_spec_is_read(tmp_path, base):
     text = str(err.value)
     assert "'rules': hours band is empty" in text
     assert "'cost': ScenarioParams.lead_share must be in (0, 1]" in text
+
+
+def test_default_output_folders_sit_beside_the_config(tmp_path, base, monkeypatch):
+    monkeypatch.chdir(tmp_path.parent)  # not the config's folder
+    base.pop("outputs")
+    spec = load_spec(_write(tmp_path, base))
+    assert spec.outputs.processed == tmp_path / "processed"
+    assert spec.outputs.reports == tmp_path / "reports"

@@ -103,46 +103,69 @@ def _coerce(value: Any, f: dataclasses.Field[Any]) -> Any:
 
 @dataclass(frozen=True)
 class PriceParams(_FromMapping):
-    """Inputs of the price build-up; defaults from :mod:`lotdesign.settings`.
+    """Inputs of the price build-up, for a price year; defaults from :mod:`lotdesign.settings`.
+
+    Prices belong to a year: ``year`` (``"2026-27"``, April to March) picks the wage, the
+    effective employer NI and the running-the-business share from the year tables (see
+    :func:`~lotdesign.cost.price_year`). Any of them given here overrides the year's value.
 
     Attributes
     ----------
     wage : float
-        Care worker's hourly pay (£), for contact and travel time alike.
+        Care worker's hourly pay (£), for contact and travel time alike; the year's National
+        Living Wage (uprated, and said so, after the newest published one).
     holiday_rate, sick_pay_rate, training_rate : float
         Other on-costs, each a share of gross pay (pay + paid travel time).
     employer_ni_rate, pension_rate : float
-        Employer NI and pension, shares of all pay including the other on-costs.
+        Employer NI (effective, the year's statutory rate above its threshold) and pension,
+        shares of all pay including the other on-costs.
     mileage_rate : float
         £ a mile paid to care workers.
     business_share : float
         Running the business (office, management, registration, insurance, IT) as a share of
-        total cost before surplus.
+        total cost before surplus; the year's share closes its published HCA price.
     surplus_rate : float
         Surplus as a share of total cost.
+    year : str
+        The price year these rates belong to; default the newest year with a published HCA
+        minimum price (the pipeline uses the analysis date's year).
     """
 
-    #: £/h; ``settings.CARE_WORKER_WAGE`` (National Living Wage 2024-25).
-    wage: float = field(default_factory=lambda: settings.CARE_WORKER_WAGE)
+    #: £/h; the year's ``settings.NLW_BY_YEAR`` (GOV.UK), uprated by PRICE_UPRATING after it.
+    wage: float | None = None
     #: Share of gross pay; ``settings.HOLIDAY_PAY_RATE`` (5.6 weeks / 46.4 weeks worked).
     holiday_rate: float = field(default_factory=lambda: settings.HOLIDAY_PAY_RATE)
     #: Share of gross pay; ``settings.SICK_PAY_RATE`` (UKHCA 2020-21).
     sick_pay_rate: float = field(default_factory=lambda: settings.SICK_PAY_RATE)
     #: Share of gross pay; ``settings.TRAINING_RATE`` (closes HCA 2020-21 other on-costs).
     training_rate: float = field(default_factory=lambda: settings.TRAINING_RATE)
-    #: Share of all pay; ``settings.EMPLOYER_NI_RATE`` (effective part-time rate).
-    employer_ni_rate: float = field(default_factory=lambda: settings.EMPLOYER_NI_RATE)
+    #: Share of all pay; the year's ``settings.EMPLOYER_NI_BY_YEAR`` on a care worker's pay.
+    employer_ni_rate: float | None = None
     #: Share of all pay; ``settings.EMPLOYER_PENSION_RATE`` (auto-enrolment minimum).
     pension_rate: float = field(default_factory=lambda: settings.EMPLOYER_PENSION_RATE)
     #: £/mile; ``settings.MILEAGE_RATE`` (HMRC approved mileage allowance).
     mileage_rate: float = field(default_factory=lambda: settings.MILEAGE_RATE)
-    #: Share of cost before surplus, < 1; ``settings.BUSINESS_COST_SHARE`` (HCA 2020-21).
-    business_share: float = field(default_factory=lambda: settings.BUSINESS_COST_SHARE)
+    #: Share of cost before surplus, < 1; the year's ``settings.BUSINESS_SHARE_BY_YEAR``.
+    business_share: float | None = None
     #: Share of total cost; ``settings.SURPLUS_RATE`` (HCA 2020-21).
     surplus_rate: float = field(default_factory=lambda: settings.SURPLUS_RATE)
+    #: "YYYY-YY"; default the newest year of ``settings.HCA_MINIMUM_PRICE``.
+    year: str | None = None
 
     def __post_init__(self) -> None:
+        from lotdesign.cost.years import price_year
+
+        if self.year is not None and not isinstance(self.year, str):
+            raise ValidationError(f"PriceParams.year is written like '2026-27', got {self.year!r}.")
+        if None in (self.wage, self.employer_ni_rate, self.business_share) or self.year is None:
+            py = price_year(self.year)
+            object.__setattr__(self, "year", py.year)
+            for name in ("wage", "employer_ni_rate", "business_share"):
+                if getattr(self, name) is None:
+                    object.__setattr__(self, name, getattr(py, name))
         for f in dataclasses.fields(self):
+            if f.name == "year":
+                continue
             value = getattr(self, f.name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
                 raise ValidationError(f"PriceParams.{f.name} must be a number >= 0, got {value!r}.")
@@ -170,7 +193,7 @@ class TravelParams(_FromMapping):
     slots_per_day : int
         Call slots a day; a round sees only the customers who need a call in its slot.
     scheduling_factor : float
-        Real rounds against shortest tours (calibrated to published averages).
+        Rounds against shortest tours (calibrated on simulated care rounds, bench_rounds.py).
     visit_mix : dict
         Visits a week by visit length (minutes); its mean converts hours to visits.
     """
@@ -231,7 +254,7 @@ class ScenarioParams(_FromMapping):
     tier2_lead_share : float
         Share held by the main provider of a Tier 2 zone (1.0 = a single provider).
     rural_premium : float
-        Uplift on the modelled price per hour in ``rural_premium_tiers``.
+        Uplift on the cost-of-care floor in ``rural_premium_tiers`` (the ``floor`` price policy).
     rural_premium_tiers : tuple of int
         Tiers that carry the rural premium.
     current_by : tuple of str

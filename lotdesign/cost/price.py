@@ -8,7 +8,6 @@ on-costs, mileage, running the business and surplus (the Homecare Association's 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -18,7 +17,13 @@ from lotdesign import settings
 from lotdesign.cost.params import PriceParams, TravelParams
 from lotdesign.errors import ValidationError
 
-__all__ = ["PRICE_LINES", "hca_reference", "price_by_visit_length", "price_per_hour"]
+__all__ = [
+    "PRICE_LINES",
+    "build_up_coefficients",
+    "hca_reference",
+    "price_by_visit_length",
+    "price_per_hour",
+]
 
 #: Line items of the price build-up, in the Homecare Association's order.
 PRICE_LINES: tuple[str, ...] = (
@@ -62,9 +67,8 @@ def price_per_hour(
 
     Examples
     --------
-    >>> from lotdesign import settings
     >>> p = price_per_hour(travel_share=0.195, miles_per_contact_hour=3.02,
-    ...                    params=PriceParams(wage=settings.NLW_2020_21))
+    ...                    params=PriceParams(year="2020-21"))
     >>> round(float(p["total"]), 2)
     20.69
     """
@@ -153,22 +157,38 @@ def price_by_visit_length(
     return table
 
 
+def build_up_coefficients(params: PriceParams | None = None) -> tuple[float, float, float]:
+    """The build-up as a line: price = a + b * travel_share + c * miles_per_contact_hour.
+
+    Every line of the build-up is linear in paid travel and miles, so the whole price is;
+    the cost model's ranges move travel thousands of times without re-running the build-up.
+
+    >>> a, b, c = build_up_coefficients(PriceParams(year="2020-21"))
+    >>> round(a + b * 0.195 + c * 3.02, 2)
+    20.69
+    """
+    params = params or PriceParams()
+    zero, one = np.zeros(1), np.ones(1)
+    a = float(_build_up(zero, zero, params)["total"][0])
+    b = float(_build_up(one, zero, params)["total"][0]) - a
+    c = float(_build_up(zero, one, params)["total"][0]) - a
+    return a, b, c
+
+
 def hca_reference(
     *,
-    params: PriceParams | None = None,
     travel_share: float | None = None,
     miles_per_contact_hour: float | None = None,
 ) -> pd.DataFrame:
-    """The model's price at each year's National Living Wage next to HCA's published price.
+    """Each price year's build-up next to the Homecare Association's published price.
 
-    Only the wage changes between years; HCA's later prices also raised business costs and
-    (2025-26) employer NI, so the gap shows what the 2020-21 ratios leave out. Shown, never
-    forced.
+    Every year of ``settings.NLW_BY_YEAR`` is built with its own wage, employer NI and
+    running-the-business share (:class:`PriceParams` with ``year``) at HCA's reference travel.
+    A published year reproduces HCA's total; a year HCA has not published (or the settings do
+    not hold yet) shows the built floor, and ``basis`` says which.
 
     Parameters
     ----------
-    params : PriceParams, optional
-        Rates other than the wage; defaults from :mod:`lotdesign.settings`.
     travel_share : float, optional
         Paid travel minutes per contact minute (default ``settings.HCA_TRAVEL_SHARE``).
     miles_per_contact_hour : float, optional
@@ -177,21 +197,49 @@ def hca_reference(
     Returns
     -------
     pandas.DataFrame
-        One row per year: ``year``, ``wage``, ``hca_price``, ``model_price``, ``difference``.
+        One row per year: ``year``, ``wage``, ``employer_ni_rate``, ``business_share``,
+        ``hca_price`` (NaN if not published), ``model_price``, ``difference``, ``basis``.
     """
-    params = params or PriceParams()
+    from lotdesign.cost.years import price_year
+
     if travel_share is None:
         travel_share = settings.HCA_TRAVEL_SHARE
     if miles_per_contact_hour is None:
         miles_per_contact_hour = settings.HCA_MILES_PER_CONTACT_HOUR
     rows = []
-    for year, wage in settings.NLW_BY_YEAR.items():
-        p = dataclasses.replace(params, wage=wage)
+    for year in sorted(settings.NLW_BY_YEAR):
+        py = price_year(year)
+        params = PriceParams(year=year)
         total = float(
             price_per_hour(
-                travel_share=travel_share, miles_per_contact_hour=miles_per_contact_hour, params=p
+                travel_share=travel_share,
+                miles_per_contact_hour=miles_per_contact_hour,
+                params=params,
             )["total"]
         )
         published = settings.HCA_MINIMUM_PRICE.get(year, np.nan)
-        rows.append((year, wage, published, total, total - published))
-    return pd.DataFrame(rows, columns=["year", "wage", "hca_price", "model_price", "difference"])
+        rows.append(
+            (
+                year,
+                params.wage,
+                params.employer_ni_rate,
+                params.business_share,
+                published,
+                total,
+                total - published,
+                py.basis,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "year",
+            "wage",
+            "employer_ni_rate",
+            "business_share",
+            "hca_price",
+            "model_price",
+            "difference",
+            "basis",
+        ],
+    )

@@ -1,10 +1,12 @@
 """Scenarios: today's providers and a lot plan, costed line by line.
 
 :func:`current_scenario` costs today's market: each package line at the extract's own weekly
-cost (imputed where missing), with travel modelled per provider patch. :func:`proposed_scenario`
-puts a lot plan beside it: lead and secondary providers priced from their lots' density, the
-rest spot-purchased from today's providers, and each line's proposed cost its current cost plus
-the modelled change in price per hour times its hours.
+cost (imputed where missing, and counted), with travel modelled per provider patch.
+:func:`proposed_scenario` puts a lot plan beside it: lead and secondary providers' travel
+modelled from their lots' density, each lot priced by the council's price policy
+(:mod:`lotdesign.cost.policy`) and the rest spot-purchased from today's providers at today's
+cost. Figures are at full effect (every lot customer on the new contracts); the flow model
+(:mod:`lotdesign.cost.flow`) phases them over the contract.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import pandas as pd
 
 from lotdesign import settings
 from lotdesign.cost.params import PriceParams, ScenarioParams, TravelParams, _require
+from lotdesign.cost.policy import PricePolicy, apply_price_policy
+from lotdesign.cost.price import build_up_coefficients
 from lotdesign.cost.travel import patch_travel
+from lotdesign.cost.years import price_year
 from lotdesign.errors import ValidationError
 
-__all__ = ["current_scenario", "proposed_scenario"]
+__all__ = ["current_scenario", "lot_table", "proposed_scenario"]
 
 _LINE_COLUMNS = ("customer_id", "weekly_hours", "easting", "northing", "district", "rurality")
 
@@ -67,8 +72,9 @@ def current_scenario(
     lines = _lines(customers, packages)
     if not (math.isfinite(default_hourly_rate) and default_hourly_rate > 0):
         raise ValidationError(f"default_hourly_rate must be > 0, got {default_hourly_rate!r}.")
-    reported = pd.to_numeric(lines.get("weekly_cost"), errors="coerce")
-    rate = pd.to_numeric(lines.get("hourly_rate"), errors="coerce")
+    blank = pd.Series(np.nan, index=lines.index)
+    reported = pd.to_numeric(lines.get("weekly_cost", blank), errors="coerce")
+    rate = pd.to_numeric(lines.get("hourly_rate", blank), errors="coerce")
     cost = reported.copy()
     source = pd.Series("extract", index=lines.index, dtype=object)
     from_rate = cost.isna() & rate.notna()
@@ -176,16 +182,19 @@ def proposed_scenario(
     travel: TravelParams | None = None,
     price: PriceParams | None = None,
     scenario: ScenarioParams | None = None,
+    policy: PricePolicy | None = None,
 ) -> pd.DataFrame:
-    """The lot plan against today, line by line.
+    """The lot plan against today, line by line, at full effect.
 
     In a Tier 1 lot the lead provider holds ``lead_share`` of the lot's customers, spread
     over the whole lot, and the secondary the rest; a Tier 2 zone's main provider holds
-    ``tier2_lead_share``. Each is priced from its own density; the lot's price per hour is
-    their hours-weighted mean, times ``1 + rural_premium`` in the premium tiers. A line's
-    proposed weekly cost is its current cost plus (proposed - current modelled price) x
-    hours. Customers in Tier 3-4 or outside any lot stay spot-purchased from their current
-    providers, whose patches are re-modelled without the customers the lots took.
+    ``tier2_lead_share``. Each is modelled from its own density, so the lot's modelled travel
+    and price per hour are their hours-weighted mean; the modelled travel saving per hour is
+    today's modelled price for the lot's lines less that. What the council pays is the price
+    policy's (:func:`~lotdesign.cost.apply_price_policy`, guarded by the year's floor), so a
+    lot line's proposed weekly cost is the lot's proposed price times its hours. Customers in
+    Tier 3-4 or outside any lot stay spot-purchased from their providers at today's cost; their
+    travel is re-modelled without the customers the lots took.
 
     Parameters
     ----------
@@ -198,6 +207,9 @@ def proposed_scenario(
     current : pandas.DataFrame, optional
         A :func:`current_scenario` result to reuse (else computed with the same parameters).
     travel, price, scenario : optional parameter sets
+        ``price.year`` is the price year, whose floor guards the policy.
+    policy : PricePolicy, optional
+        What the council pays for lot hours (default ``settings.PRICE_POLICY``).
 
     Returns
     -------
@@ -205,10 +217,16 @@ def proposed_scenario(
         The current scenario's columns renamed with a ``_current`` suffix where they differ
         between scenarios (``weekly_cost``, ``model_price``, ``miles_per_visit``,
         ``minutes_per_visit``), the same with ``_proposed``, and ``lot_id``, ``tier``,
-        ``arrangement`` (``lot`` or ``spot``). ``attrs`` carries the current attrs and
-        ``lots`` (the per-lot travel table).
+        ``arrangement`` (``lot`` or ``spot``). ``attrs`` carries the current attrs,
+        ``lots`` (one row per lot: today's and the modelled travel and prices, the travel
+        saving per hour and the policy's price, see :func:`lot_table`), ``price_year``
+        (:class:`~lotdesign.cost.PriceYear` as a dict), ``policy`` and ``travel_modelled``
+        (False when no line names a provider, so today's travel is unknown).
     """
     scenario = scenario or ScenarioParams()
+    price = price or PriceParams()
+    travel = travel or TravelParams()
+    policy = policy or PricePolicy()
     plan = _check_assignment(assignment)
     if current is None:
         with warnings.catch_warnings():
@@ -235,16 +253,24 @@ def proposed_scenario(
     lines["tier"] = lines["tier"].astype(int)
     in_lot = lines["lot_id"].notna() & lines["tier"].isin([1, 2])
     lines["arrangement"] = np.where(in_lot, "lot", "spot")
+    known = bool(lines["provider"].notna().any())
+    year = price_year(price.year)
 
     for col in moved:
         lines[col + "_proposed"] = lines[col + "_current"]
     if in_lot.any():
         lot_lines = lines[in_lot]
-        lots = _lot_prices(lot_lines, travel, price, scenario)
+        modelled = _lot_travel(lot_lines, travel, price, scenario)
+        lots = lot_table(lot_lines, modelled, travel=travel, price=price, travel_modelled=known)
+        lots = apply_price_policy(lots, floor=year.floor, policy=policy, scenario=scenario)
         idx = lines.index[in_lot]
         joined = lot_lines[["lot_id"]].merge(lots, on="lot_id", how="left").set_index(idx)
-        for col in ("model_price", "miles_per_visit", "minutes_per_visit"):
-            lines.loc[idx, col + "_proposed"] = joined[col]
+        for col in ("miles_per_visit", "minutes_per_visit"):
+            lines.loc[idx, col + "_proposed"] = joined[col + "_proposed"]
+        lines.loc[idx, "model_price_proposed"] = joined["model_price_proposed"]
+        lines.loc[idx, "weekly_cost_proposed"] = (
+            joined["price_proposed"] * lines.loc[idx, "weekly_hours"]
+        )
         lines.attrs["lots"] = lots
     spot = ~in_lot
     if spot.any() and in_lot.any():
@@ -261,13 +287,68 @@ def proposed_scenario(
         lines.loc[idx, "model_price_proposed"] = respot["model_price"].to_numpy()
         lines.loc[idx, "miles_per_visit_proposed"] = respot["miles_per_visit"].to_numpy()
         lines.loc[idx, "minutes_per_visit_proposed"] = respot["minutes_per_visit"].to_numpy()
-    lines["weekly_cost_proposed"] = (
-        lines["weekly_cost_current"]
-        + (lines["model_price_proposed"] - lines["model_price_current"]) * lines["weekly_hours"]
-    )
     lines.attrs.update({k: v for k, v in current.attrs.items() if not k.startswith("patches")})
     lines.attrs["scenario"] = dataclasses.asdict(scenario)
+    lines.attrs["travel"] = dataclasses.asdict(travel)
+    lines.attrs["price"] = dataclasses.asdict(price)
+    lines.attrs["price_year"] = dataclasses.asdict(year)
+    lines.attrs["policy"] = dataclasses.asdict(policy) | {"text": policy.describe()}
+    lines.attrs["travel_modelled"] = known
     return lines
+
+
+def lot_table(
+    lot_lines: pd.DataFrame,
+    modelled: pd.DataFrame,
+    *,
+    travel: TravelParams,
+    price: PriceParams,
+    travel_modelled: bool = True,
+) -> pd.DataFrame:
+    """One row per lot: today's spend and travel, the modelled lot travel, the saving per hour.
+
+    ``share_*`` is paid travel minutes per contact minute and ``miles_hour_*`` miles per
+    contact hour, hours-weighted over the lot's lines (``current``) or its lead and secondary
+    (``proposed``); ``model_price_*`` is the build-up at them, and ``saving_per_hour`` their
+    difference (NaN when today's travel is unknown: no provider column).
+    """
+    mean_visit = travel.mean_visit_minutes
+    frame = lot_lines.assign(
+        _visits=lot_lines["weekly_hours"] * 60.0 / mean_visit,
+    )
+    frame["_mins"] = frame["minutes_per_visit_current"] * frame["_visits"]
+    frame["_miles"] = frame["miles_per_visit_current"] * frame["_visits"]
+    agg = frame.groupby("lot_id").agg(
+        tier=("tier", "first"),
+        customers=("customer_id", "nunique"),
+        hours=("weekly_hours", "sum"),
+        visits_week=("_visits", "sum"),
+        spend_current=("weekly_cost_current", "sum"),
+        _mins=("_mins", "sum"),
+        _miles=("_miles", "sum"),
+    )
+    lots = agg.reset_index()
+    lots["price_current"] = lots["spend_current"] / lots["hours"]
+    lots["minutes_per_visit_current"] = lots.pop("_mins") / lots["visits_week"]
+    lots["miles_per_visit_current"] = lots.pop("_miles") / lots["visits_week"]
+    lots = lots.merge(
+        modelled[["lot_id", "miles_per_visit", "minutes_per_visit", "area_km2"]].rename(
+            columns={
+                "miles_per_visit": "miles_per_visit_proposed",
+                "minutes_per_visit": "minutes_per_visit_proposed",
+            }
+        ),
+        on="lot_id",
+        how="left",
+    )
+    a, b, c = build_up_coefficients(price)
+    for when in ("current", "proposed"):
+        lots[f"share_{when}"] = lots[f"minutes_per_visit_{when}"] / mean_visit
+        lots[f"miles_hour_{when}"] = lots[f"miles_per_visit_{when}"] * 60.0 / mean_visit
+        lots[f"model_price_{when}"] = a + b * lots[f"share_{when}"] + c * lots[f"miles_hour_{when}"]
+    saving = lots["model_price_current"] - lots["model_price_proposed"]
+    lots["saving_per_hour"] = saving if travel_modelled else np.nan
+    return lots
 
 
 def _check_assignment(assignment: pd.DataFrame) -> pd.DataFrame:
@@ -294,39 +375,31 @@ def _check_assignment(assignment: pd.DataFrame) -> pd.DataFrame:
     return plan
 
 
-def _lot_prices(
+def _lot_travel(
     lot_lines: pd.DataFrame,
     travel: TravelParams | None,
     price: PriceParams | None,
     scenario: ScenarioParams,
 ) -> pd.DataFrame:
-    tiers = lot_lines.groupby("lot_id")["tier"].first()
+    """Modelled travel per visit in each lot: its lead and secondary, hours-weighted."""
     parts = []
     for tier, share in ((1, scenario.lead_share), (2, scenario.tier2_lead_share)):
         group = lot_lines[lot_lines["tier"] == tier]
         if group.empty:
             continue
-        roles = [(share, "lead")] + ([(1.0 - share, "secondary")] if share < 1 else [])
+        roles = [share] + ([1.0 - share] if share < 1 else [])
         priced = []
-        for role_share, _role in roles:
+        for role_share in roles:
             t = patch_travel(
                 group, by="lot_id", params=travel, price_params=price, customer_share=role_share
             )
             t["_w"] = t["hours"] * role_share
             priced.append(t)
         both = pd.concat(priced)
-        cols = ["price_per_hour", "miles_per_visit", "minutes_per_visit"]
+        cols = ["miles_per_visit", "minutes_per_visit"]
         weighted = both[cols].mul(both["_w"], axis=0).assign(lot_id=both["lot_id"], _w=both["_w"])
         agg = weighted.groupby("lot_id").sum()
         out = agg[cols].div(agg["_w"], axis=0)
-        first = priced[0].set_index("lot_id")
-        out["customers"] = first["customers"]
-        out["hours"] = first["hours"]
-        out["area_km2"] = first["area_km2"]
+        out["area_km2"] = priced[0].set_index("lot_id")["area_km2"]
         parts.append(out)
-    lots = pd.concat(parts).reset_index()
-    lots["tier"] = lots["lot_id"].map(tiers).astype(int)
-    premium = np.where(lots["tier"].isin(scenario.rural_premium_tiers), scenario.rural_premium, 0.0)
-    lots["model_price_before_premium"] = lots["price_per_hour"]
-    lots["model_price"] = lots["price_per_hour"] * (1.0 + premium)
-    return lots.drop(columns="price_per_hour")
+    return pd.concat(parts).reset_index()

@@ -1,10 +1,12 @@
-"""Summaries of a costed scenario: current against proposed, projected, and paid for.
+"""Summaries of a costed scenario: current against proposed, the travel benefit, payment.
 
 :func:`compare` sets current against proposed spend, travel and staffing per lot, tier or
-district, or for the whole county; :func:`cost_summary` stacks it at every level (the
-``cost_summary.csv`` table); :func:`project` carries the county's spend forward with a rate
-uplift and demand growth; :func:`payment_models` prices the plan paid hourly, as blocks or by
-outcomes.
+district, or for the whole county, with the share of today's spend that was estimated;
+:func:`cost_summary` stacks it at every level (the ``cost_summary.csv`` table);
+:func:`travel_benefit` reports the travel saving as a benefit of its own (care-worker hours,
+miles, paid travel minutes) and who keeps it under the price policy; :func:`payment_models`
+prices the plan paid hourly, as blocks or by outcomes. The phased projection is
+:func:`lotdesign.cost.project`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from lotdesign import settings
 from lotdesign.cost.params import PaymentParams, _require
 from lotdesign.errors import ValidationError
 
-__all__ = ["compare", "cost_summary", "payment_models", "project"]
+__all__ = ["compare", "cost_summary", "payment_models", "travel_benefit"]
 
 
 def compare(
@@ -49,7 +51,9 @@ def compare(
         One row per group: ``customers``, ``hours``, ``visits_week``, ``miles_per_visit_*``,
         ``minutes_per_visit_*``, ``price_per_hour_*`` (spend / hours), ``cost_per_customer_week_*``,
         ``weekly_spend_*``, ``annual_spend_*``, ``miles_week_*`` for ``*`` in current and
-        proposed; ``change_weekly``, ``change_annual``, ``change_pct``, ``care_workers``.
+        proposed; ``change_weekly``, ``change_annual``, ``change_pct``, ``care_workers``, and
+        ``estimated_spend_share``: the share of today's spend the extract did not give (lines
+        priced from hours x rate or the default rate). Proposed figures are at full effect.
         Weekly spends, hours and care workers of the groups sum to the county's.
     """
     if weeks_per_year is None:
@@ -77,6 +81,8 @@ def compare(
     for s in ("current", "proposed"):
         frame[f"_miles_{s}"] = frame[f"miles_per_visit_{s}"] * frame["visits_week"]
         frame[f"_mins_{s}"] = frame[f"minutes_per_visit_{s}"] * frame["visits_week"]
+    estimated = frame["cost_source"] != "extract" if "cost_source" in frame else False
+    frame["_estimated"] = frame["weekly_cost_current"].where(estimated, 0.0)
     agg = frame.groupby(keys, dropna=False).agg(
         customers=("customer_id", "nunique"),
         hours=("weekly_hours", "sum"),
@@ -87,6 +93,7 @@ def compare(
         miles_week_proposed=("_miles_proposed", "sum"),
         _mins_current=("_mins_current", "sum"),
         _mins_proposed=("_mins_proposed", "sum"),
+        _estimated=("_estimated", "sum"),
     )
     for s in ("current", "proposed"):
         agg[f"miles_per_visit_{s}"] = agg[f"miles_week_{s}"] / agg["visits_week"]
@@ -98,6 +105,7 @@ def compare(
     agg["change_annual"] = agg["change_weekly"] * weeks_per_year
     agg["change_pct"] = 100.0 * agg["change_weekly"] / agg["weekly_spend_current"]
     agg["care_workers"] = agg["hours"] / hours_per_worker
+    agg["estimated_spend_share"] = agg.pop("_estimated") / agg["weekly_spend_current"]
     out = agg.reset_index()
     return out.drop(columns="_all") if "_all" in out.columns else out
 
@@ -123,65 +131,77 @@ def cost_summary(scenario: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def project(
+def travel_benefit(
     scenario: pd.DataFrame,
     *,
-    years: int | None = None,
-    rate_uplift: float | None = None,
-    demand_growth: float | None = None,
-    weeks_per_year: float | None = None,
+    hours_per_worker: float | None = None,
 ) -> pd.DataFrame:
-    """Project spend over ``years`` with a yearly rate uplift and demand growth.
+    """The travel saving of the lots as a benefit of its own, and who keeps it.
 
-    Rates rise by ``rate_uplift`` a year and customers and hours by ``demand_growth``, so
-    spend grows by both. Travel per visit is held at today's: growth makes patches denser
-    and travel shorter, so the projection errs on the high side.
+    At full effect (every lot customer with the lot's lead or secondary), per lot and for all
+    lots: paid travel minutes and miles saved a week, the care-worker hours that releases and
+    the care workers that is (at ``hours_per_worker`` contact hours a week), and the saving's
+    value at the price year's build-up. Who keeps it: the council keeps what the policy takes
+    off today's price (never more than the saving); the providers keep the rest. A policy that
+    raises prices (the floor, a rate card) makes the council pay more on top.
 
     Parameters
     ----------
     scenario : pandas.DataFrame
-        A :func:`~lotdesign.cost.proposed_scenario` result.
-    years : int, optional
-        Years projected after year 0 (default ``settings.PROJECTION_YEARS``).
-    rate_uplift : float, optional
-        Yearly rise in rates, 0.03 = 3% (default ``settings.RATE_UPLIFT``).
-    demand_growth : float, optional
-        Yearly growth in customers and hours (default ``settings.DEMAND_GROWTH``).
-    weeks_per_year : float, optional
-        Weeks in a year for annual figures (default ``settings.WEEKS_PER_YEAR``).
+        A :func:`~lotdesign.cost.proposed_scenario` result (its ``attrs["lots"]``).
+    hours_per_worker : float, optional
+        Contact hours a week per care worker (default ``settings.HOURS_PER_CARE_WORKER``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per year ``0..years``: ``customers``, ``hours``, ``annual_spend_current``,
-        ``annual_spend_proposed``, ``change_annual``, ``cumulative_change``.
+        One row per lot and a last row ``lot_id == "all lots"``: ``lot_id``, ``tier``,
+        ``visits_week``, ``paid_travel_minutes_saved_week``, ``miles_saved_week``,
+        ``care_worker_hours_released_week``, ``care_workers_released``,
+        ``travel_value_week``, ``council_keeps_week``, ``providers_keep_week``,
+        ``council_pays_more_week``. Travel columns are NaN when today's travel is unknown (no
+        provider column).
     """
-    if years is None:
-        years = settings.PROJECTION_YEARS
-    if rate_uplift is None:
-        rate_uplift = settings.RATE_UPLIFT
-    if demand_growth is None:
-        demand_growth = settings.DEMAND_GROWTH
-    if not (isinstance(years, int) and years >= 0):
-        raise ValidationError(f"years must be a whole number >= 0, got {years!r}.")
-    if rate_uplift <= -1 or demand_growth <= -1:
-        raise ValidationError("rate_uplift and demand_growth must be > -1 (shares, 0.03 = 3%).")
-    base = compare(scenario, by=None, weeks_per_year=weeks_per_year).iloc[0]
-    year = np.arange(years + 1)
-    volume = (1.0 + demand_growth) ** year
-    rate = (1.0 + rate_uplift) ** year
-    out = pd.DataFrame(
-        {
-            "year": year,
-            "customers": base["customers"] * volume,
-            "hours": base["hours"] * volume,
-            "annual_spend_current": base["annual_spend_current"] * volume * rate,
-            "annual_spend_proposed": base["annual_spend_proposed"] * volume * rate,
-        }
+    if hours_per_worker is None:
+        hours_per_worker = settings.HOURS_PER_CARE_WORKER
+    lots = scenario.attrs.get("lots")
+    if lots is None:
+        raise ValidationError("The scenario has no lots; pass a proposed_scenario() result.")
+    _require(
+        lots,
+        [
+            "lot_id",
+            "tier",
+            "hours",
+            "visits_week",
+            "minutes_per_visit_current",
+            "minutes_per_visit_proposed",
+            "miles_per_visit_current",
+            "miles_per_visit_proposed",
+            "saving_per_hour",
+            "price_current",
+            "price_proposed",
+        ],
     )
-    out["change_annual"] = out["annual_spend_proposed"] - out["annual_spend_current"]
-    out["cumulative_change"] = out["change_annual"].cumsum()
-    return out
+    out = lots[["lot_id", "tier", "visits_week"]].copy()
+    visits = lots["visits_week"]
+    known = lots["saving_per_hour"].notna()
+    minutes = visits * (lots["minutes_per_visit_current"] - lots["minutes_per_visit_proposed"])
+    out["paid_travel_minutes_saved_week"] = minutes.where(known)
+    out["miles_saved_week"] = (
+        visits * (lots["miles_per_visit_current"] - lots["miles_per_visit_proposed"])
+    ).where(known)
+    out["care_worker_hours_released_week"] = out["paid_travel_minutes_saved_week"] / 60.0
+    out["care_workers_released"] = out["care_worker_hours_released_week"] / hours_per_worker
+    value = lots["hours"] * lots["saving_per_hour"]
+    cut = (lots["price_current"] - lots["price_proposed"]) * lots["hours"]
+    out["travel_value_week"] = value
+    out["council_keeps_week"] = np.clip(np.minimum(cut, value.clip(lower=0)), 0, None).where(known)
+    out["providers_keep_week"] = value - out["council_keeps_week"]
+    out["council_pays_more_week"] = (-cut).clip(lower=0)
+    total = {"lot_id": "all lots", "tier": np.nan}
+    total |= out.drop(columns=["lot_id", "tier"]).sum(min_count=1).to_dict()
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
 def payment_models(

@@ -67,7 +67,11 @@ def travel_per_visit(
 
     Examples
     --------
-    >>> t = travel_per_visit(25, 284e6, weekly_hours=25 * 12.6)
+    >>> t = travel_per_visit(25, 284e6, weekly_hours=25 * 12.6)  # optimised rounds
+    >>> round(float(t["miles_per_visit"]), 1)
+    1.7
+    >>> real = TravelParams(scheduling_factor=1.67)  # real rotas' national average
+    >>> t = travel_per_visit(25, 284e6, weekly_hours=25 * 12.6, params=real)
     >>> round(float(t["miles_per_visit"]), 1)
     3.1
     """
@@ -232,7 +236,10 @@ def patch_travel(
     pandas.DataFrame
         One row per group (``by`` columns as columns): ``customers``, ``hours``, ``area_km2``,
         ``area_source`` (``area_method``, or ``density`` for a group on one point,
-        taken as dense as all ``lines``), ``minutes_per_mile`` and the columns of
+        taken as dense as all ``lines``, or ``typical`` when all ``lines`` are on one point,
+        taken as dense as a typical provider's patch: settings
+        ``TYPICAL_PROVIDER_CUSTOMERS`` / ``TYPICAL_PROVIDER_AREA_KM2``),
+        ``minutes_per_mile`` and the columns of
         :func:`travel_per_visit`, plus ``price_per_hour``.
     """
     params = params or TravelParams()
@@ -264,11 +271,12 @@ def patch_travel(
         source = area_method
         if area <= 0:
             if not np.isfinite(density):
-                raise ValidationError(
-                    "All customers lie on one point, so no patch area can be estimated; pass "
-                    "more customers or an area to travel_per_visit."
-                )
-            area, source = n / density, "density"
+                # Every customer on one point (one spot-purchased customer left, a care home):
+                # no spread to measure, so a typical provider's density stands in.
+                typical_m2 = settings.TYPICAL_PROVIDER_AREA_KM2 * 1e6
+                area, source = n * typical_m2 / settings.TYPICAL_PROVIDER_CUSTOMERS, "typical"
+            else:
+                area, source = n / density, "density"
         w = g["_w"].to_numpy()
         mpm = float(np.average(g["_mpm"], weights=w)) if w.sum() > 0 else float(g["_mpm"].mean())
         rows.append((*key, n, float(w.sum()), area, source, mpm))

@@ -22,8 +22,10 @@ from lotdesign import settings
 from lotdesign.errors import ValidationError
 
 __all__ = [
+    "SECONDARY_LABEL",
     "is_count_column",
     "looks_personal",
+    "rounded",
     "safe_frame",
     "small_count_mask",
     "suppress_count",
@@ -234,37 +236,76 @@ def small_count_mask(
         return (numbers > 0) & (numbers <= max_count)
 
 
+#: Shown for a count of people suppressed to protect another (secondary suppression): the
+#: Government Statistical Service's shorthand for "confidential".
+SECONDARY_LABEL = "[c]"
+
+
+def rounded(value: Any, base: int, *, above: int = 0) -> Any:
+    """A count rounded to the nearest multiple of ``base`` (halves up); 0 stays 0.
+
+    A count above ``above`` (the largest suppressed count) is never rounded down into the
+    suppressed range, where it would read as a small count: with 1-20 suppressed, 21 is 25.
+
+    >>> rounded(12, 5), rounded(13, 5), rounded(0, 5), rounded(12, 1), rounded(21, 5, above=20)
+    (10, 15, 0, 12, 25)
+    """
+    if value is None or isinstance(value, str):
+        return value
+    number = float(value)
+    if np.isnan(number):
+        return value
+    if base <= 1:
+        return int(number) if number.is_integer() else number
+    out = int(base * np.floor(number / base + 0.5))
+    if number > 0:
+        # Someone is never shown as nobody, nor as a count that would have been suppressed.
+        floor = base * (int(max(above, 0)) // base + 1)
+        out = max(out, floor)
+    return out
+
+
 def suppress_count(
     value: Any,
     *,
     max_count: int | None = None,
     as_label: bool = True,
+    rounding_base: int | None = None,
 ) -> int | float | str | None:
-    """Suppress one count of people if it is from 1 to ``max_count``.
+    """One count of people as it may be shared: the NHS Digital rule.
 
     Parameters
     ----------
     value
-        A count (int, float or numeric string); missing values come back as None.
+        A count (int, float or numeric string); missing values come back as None, and a
+        count already suppressed (``"1–7"``, ``"[c]"``) as it is.
     max_count
         Largest count to suppress; default ``settings.SUPPRESS_MAX_COUNT``.
     as_label
         Replace a small count with :func:`suppressed_label` (``"1–7"``); if False, with None.
+    rounding_base
+        Every other count is rounded to the nearest multiple of this; default
+        ``settings.SUPPRESS_ROUNDING_BASE`` (5); 1 leaves it exact.
 
     Returns
     -------
     int, float, str or None
-        The count unchanged (as int when whole) if it is 0 or above ``max_count``, else the
-        label or None.
+        0 as 0, a count above ``max_count`` rounded (as int when whole), else the label or
+        None.
 
     Examples
     --------
     >>> suppress_count(5), suppress_count(0), suppress_count(12)
-    ('1–7', 0, 12)
+    ('1–7', 0, 10)
+    >>> suppress_count(12, rounding_base=1)
+    12
     """
     max_count = _check_max_count(max_count)
     if value is None or (np.ndim(value) == 0 and not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, str) and value.strip() in (suppressed_label(max_count), SECONDARY_LABEL):
+        return value
+    base = settings.SUPPRESS_ROUNDING_BASE if rounding_base is None else int(rounding_base)
     number = pd.to_numeric(value, errors="coerce")
     if pd.isna(number):
         raise ValidationError(f"Cannot suppress {value!r}: it is not a count of people.")
@@ -272,7 +313,7 @@ def suppress_count(
         raise ValidationError(f"A count of people cannot be negative, got {value!r}.")
     if 0 < number <= max_count:
         return suppressed_label(max_count) if as_label else None
-    return int(number) if float(number).is_integer() else float(number)
+    return rounded(float(number), base, above=max_count)
 
 
 def _auto_rates(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, str]:
@@ -326,6 +367,7 @@ def suppress_counts(
     rates: Mapping[str, str] | None = None,
     max_count: int | None = None,
     as_label: bool = True,
+    rounding_base: int | None = None,
 ) -> pd.DataFrame:
     """Suppress small counts of people, and the rates over them, in a copy of a frame.
 
@@ -344,6 +386,9 @@ def suppress_counts(
         Largest count to suppress; default ``settings.SUPPRESS_MAX_COUNT``.
     as_label
         Put :func:`suppressed_label` in place of a small count; if False, None.
+    rounding_base
+        Other counts are rounded to a multiple of this (NHS Digital: 5); default
+        ``settings.SUPPRESS_ROUNDING_BASE``.
 
     Returns
     -------
@@ -375,7 +420,12 @@ def suppress_counts(
         out[rate] = out[rate].astype(object).where(~small[denominator], None)
     for column in columns:
         out[column] = pd.Series(
-            [suppress_count(v, max_count=max_count, as_label=as_label) for v in frame[column]],
+            [
+                suppress_count(
+                    v, max_count=max_count, as_label=as_label, rounding_base=rounding_base
+                )
+                for v in frame[column]
+            ],
             index=frame.index,
             dtype=object,
         )
@@ -401,6 +451,7 @@ def safe_frame(
     missing: Literal["raise", "ignore"] = "raise",
     max_count: int | None = None,
     as_label: bool = True,
+    rounding_base: int | None = None,
 ) -> pd.DataFrame:
     """Keep only allow-listed columns of a frame, with small counts suppressed.
 
@@ -425,8 +476,9 @@ def safe_frame(
         may be outside ``allow``. None: paired automatically.
     missing
         ``"raise"`` (default) if an allowed column is absent, ``"ignore"`` to keep those present.
-    max_count, as_label
-        As in :func:`suppress_counts` (default ``settings.SUPPRESS_MAX_COUNT``).
+    max_count, as_label, rounding_base
+        As in :func:`suppress_counts` (default ``settings.SUPPRESS_MAX_COUNT`` and
+        ``settings.SUPPRESS_ROUNDING_BASE``).
 
     Returns
     -------
@@ -471,7 +523,12 @@ def safe_frame(
         selected_columns.append(geometry)
     selected = frame[selected_columns]
     suppressed = suppress_counts(
-        selected, list(counts), rates=rates, max_count=max_count, as_label=as_label
+        selected,
+        list(counts),
+        rates=rates,
+        max_count=max_count,
+        as_label=as_label,
+        rounding_base=rounding_base,
     )
     final = keep + ([geometry] if geometry in selected_columns else [])
     return suppressed[list(dict.fromkeys(final))]

@@ -32,6 +32,15 @@ How it works (column generation over valid lots, then set packing):
 :func:`lower_bound` gives a HiGHS lower bound on the objective (p-median MIP or column
 generation) to measure how far a plan is from optimal.
 
+Reach, policy and nesting: given the customers (``design(customers=...)``), the radius and
+drive limit are checked from a lot's centre to every customer's postcode, up to
+``LotRules.reach_tolerance``; ``policy`` chooses what the objective prefers besides coverage
+(``compact``: least travel; ``viable``: a cost per lot, so fewer, fuller lots; ``target``: a
+lot count), :func:`policy_tradeoff` compares them; ``LotRules.headroom_years`` lowers the
+ceilings by the demand growth to come; ``within`` (unit -> area, :func:`within_areas`) keeps
+every lot inside one district, locality or PCN. Drive times may come from real roads
+(:mod:`lotdesign.roads`).
+
 Locked units (unit -> lot label) keep their label: the lot is grown round them first and they
 never move. A starting plan (unit -> area) is repaired, not discarded: valid areas are kept as
 they are, broken areas are trimmed and topped up with the fewest changes that make them valid,
@@ -51,15 +60,18 @@ search levels), :mod:`~lotdesign.lots.prephases` (locked units, starting plan),
 :mod:`~lotdesign.lots.engine` (:func:`design`, as its phases).
 """
 
+from lotdesign.lots.areas import within_areas
 from lotdesign.lots.bounds import lower_bound
-from lotdesign.lots.engine import design
+from lotdesign.lots.engine import POLICIES, design
 from lotdesign.lots.instance import UNIT_COLUMNS
 from lotdesign.lots.instance import _Instance as _Instance  # not public: lotdesign.checks uses it
 from lotdesign.lots.plan import LotPlan, plan_objective
+from lotdesign.lots.policy import policy_tradeoff
 from lotdesign.lots.rules import LotRules
 from lotdesign.lots.search import SEARCH_LEVELS, search_options
 
 __all__ = [
+    "POLICIES",
     "SEARCH_LEVELS",
     "UNIT_COLUMNS",
     "LotPlan",
@@ -67,5 +79,7 @@ __all__ = [
     "design",
     "lower_bound",
     "plan_objective",
+    "policy_tradeoff",
     "search_options",
+    "within_areas",
 ]

@@ -142,11 +142,9 @@ def _candidates(
         ball = ball[pool[ball]]
         if not len(ball):
             continue
+        ok = inst.reach_ok(c, ball)
+        ball = ball[ok]
         mins = inst.travel.minutes(c, ball)
-        ok = (mins <= rules.max_drive_minutes + _EPS) & (
-            inst.travel.miles(c, ball) <= rules.max_radius_miles + _EPS
-        )
-        ball, mins = ball[ok], mins[ok]
         if (
             not len(ball)
             or inst.h[ball].sum() < rules.min_hours - _EPS
@@ -160,6 +158,7 @@ def _candidates(
         dy = inst.travel.y[ball] - inst.travel.y[c]
         angle = np.arctan2(dy, dx)
         group = -1 if group_of is None else group_of.get(c, -1)
+        grown = []
         for v in range(variants):
             if v == 0:
                 key = mins
@@ -168,14 +167,20 @@ def _candidates(
                 stretch = 1.0 + settings.LOT_GROWTH_STRETCH * np.cos(angle - theta)
                 key = mins * stretch * rng.uniform(0.85, 1.15, len(ball))
             added, valid = _grow(inst, ball, key, start, rules, contiguous=rules.contiguous)
-            for size in _snapshots(valid, rules):
-                members = np.sort(ball[added[:size]])
+            grown.append((np.asarray(added, dtype=np.int64), _snapshots(valid, rules)))
+        medoid = None if fixed else _LocalMedoid.over(inst, ball, grown)
+        for added, sizes in grown:
+            for size in sizes:
+                local = np.sort(added[:size])
+                members = ball[local]
                 tag = members.tobytes()
                 if fixed:
                     centre = c
                     cmin = inst.travel.minutes(c, members)
                     travel = float(cmin @ inst.h[members])
                     tag += np.int64(c).tobytes()
+                elif medoid is not None:
+                    centre, travel = medoid.best(local, start)
                 else:
                     shortlist = np.unique(
                         np.append(inst.centre_shortlist(members, settings.LOT_CENTRE_SHORTLIST), c)
@@ -186,3 +191,57 @@ def _candidates(
                 if prev is None or travel < prev.travel:
                     out[tag] = _Column(members, centre, travel, float(inst.h[members].sum()), group)
     return list(out.values())
+
+
+class _LocalMedoid:
+    """Lot centres of one ball's snapshots from one drive-time matrix over the units grown.
+
+    The same sums as :meth:`_Instance.centre_shortlist` and :meth:`_Instance.best_centre`
+    (so the same centres), but the minutes and miles between the units any snapshot of the
+    ball holds are computed once, not once per snapshot: most of the candidates' time was in
+    those repeated small distance computations. Only for lots judged at unit points in no
+    nesting areas (else each candidate centre's reach is checked to customers or areas).
+    """
+
+    __slots__ = ("ball", "units", "pos", "mins", "miles", "h", "x", "y", "limits")
+
+    @classmethod
+    def over(cls, inst: _Instance, ball: np.ndarray, grown: list) -> _LocalMedoid | None:
+        if inst.has_customers or inst.group is not None:
+            return None
+        reach = [a[: max(s)] for a, s in grown if s]
+        if not reach:
+            return None
+        self = cls()
+        self.units = np.unique(np.concatenate(reach))  # local positions in the ball
+        self.pos = np.full(len(ball), -1, dtype=np.int64)
+        self.pos[self.units] = np.arange(len(self.units))
+        g = ball[self.units]
+        self.ball = ball
+        self.mins = inst.travel.minutes(g[:, None], g[None, :])
+        self.miles = inst.travel.miles(g[:, None], g[None, :])
+        self.h, self.x, self.y = inst.h[g], inst.x[g], inst.y[g]
+        r = inst.rules
+        self.limits = (r.max_drive_minutes + _EPS, r.max_radius_miles + _EPS)
+        return self
+
+    def best(self, local: np.ndarray, start: int) -> tuple[int, float]:
+        """(centre, travel) of the lot of ``local`` ball positions (sorted)."""
+        m = self.pos[local]
+        w = self.h[m] + _EPS
+        cx = float((self.x[m] * w).sum() / w.sum())
+        cy = float((self.y[m] * w).sum() / w.sum())
+        d = np.hypot(self.x[m] - cx, self.y[m] - cy)
+        short = local[np.argsort(d, kind="stable")[: settings.LOT_CENTRE_SHORTLIST]]
+        cands = np.unique(np.append(short, start))
+        rows = self.pos[cands]
+        mins = self.mins[np.ix_(rows, m)]
+        cost = mins @ self.h[m]
+        ok = (mins.max(axis=1) <= self.limits[0]) & (
+            self.miles[np.ix_(rows, m)].max(axis=1) <= self.limits[1]
+        )
+        if not ok.any():
+            return int(self.ball[start]), math.inf
+        cost = np.where(ok, cost, np.inf)
+        best = int(np.argmin(cost))
+        return int(self.ball[cands[best]]), float(cost[best])

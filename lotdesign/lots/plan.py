@@ -31,7 +31,10 @@ class LotPlan:
     lots
         One row per lot: ``lot_id``, ``centre_id`` (unit id, or fixed centre name),
         ``centre_x``, ``centre_y``, ``units``, ``hours``, ``customers``, ``travel``
-        (hour-minutes), ``max_miles``, ``max_minutes``, ``contiguous``, ``valid``, ``flag``
+        (hour-minutes), ``max_miles``, ``max_minutes`` (to the farthest customer when
+        ``design`` was given customers, else to the farthest unit point),
+        ``customers_beyond`` (NaN without customers), ``farthest_unit``, ``reach_to``
+        (``customers`` or ``unit points``), ``contiguous``, ``valid``, ``flag``
         (``""``, ``oversize``, ``locked_invalid``), ``origin`` (``new``, ``locked``, ``kept``,
         ``repaired``, ``oversize``), ``reason``.
     rules
@@ -115,6 +118,9 @@ def _build_plan(
                 "travel": m.travel,
                 "max_miles": m.max_miles,
                 "max_minutes": m.max_minutes,
+                "customers_beyond": m.beyond if inst.has_customers else np.nan,
+                "farthest_unit": str(inst.ids[m.far_minutes_unit]) if len(members) else "",
+                "reach_to": "customers" if inst.has_customers else "unit points",
                 "contiguous": m.contiguous,
                 "valid": not broken and lot.origin != "oversize",
                 "flag": flag,
@@ -148,7 +154,17 @@ def _build_plan(
             ids.append(candidate)
         table.insert(0, "lot_id", ids)
     else:
-        table = pd.DataFrame(columns=["lot_id", "members", "centre", "valid", "origin"])
+        # No lot at all (too few hours anywhere): the same columns with no rows, so tiers,
+        # checks, cost and maps need no special case. tests/test_chain_edges.py keeps this
+        # list in step with the rows above.
+        table = pd.DataFrame(
+            columns=[
+                "lot_id", "members", "label", "centre", "centre_id", "centre_x", "centre_y",
+                "units", "hours", "customers", "travel", "max_miles", "max_minutes",
+                "customers_beyond", "farthest_unit", "reach_to", "contiguous", "valid", "flag",
+                "origin", "reason",
+            ]
+        )  # fmt: skip
     lot_id = np.full(inst.n, None, dtype=object)
     tier = np.full(inst.n, 3, dtype=np.int64)
     is_centre = np.zeros(inst.n, dtype=bool)
@@ -179,5 +195,6 @@ def _build_plan(
         "travel": travel,
         "uncovered_penalty": inst.penalty,
         "value": travel + inst.penalty * (total - covered),
+        "lot_cost": inst.lot_cost,
     }
     return LotPlan(assignment, lots_frame.reset_index(drop=True), rules, objective, reasons, stats)

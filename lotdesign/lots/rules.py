@@ -44,6 +44,14 @@ class LotRules:
     speeds
         Driving speed (mph) by rurality class, for estimated drive times
         (default: settings.SPEED_MPH).
+    reach_tolerance
+        Share of a lot's customers allowed beyond the radius or drive limit, when the reach is
+        measured to customers (default: settings.LOT_REACH_TOLERANCE, 0: every customer).
+    headroom_years, headroom_growth
+        Growth headroom: the hours and customers ceilings are held as they will be after
+        ``headroom_years`` of demand growth at ``headroom_growth`` a year, so lots stay in
+        band over the contract (default: settings.LOT_HEADROOM_YEARS, 0 = off, and
+        settings.LOT_HEADROOM_GROWTH).
 
     Raises
     ------
@@ -62,6 +70,9 @@ class LotRules:
     contiguous: bool = field(default_factory=lambda: settings.LOT_CONTIGUOUS)
     circuity: float = field(default_factory=lambda: settings.ROAD_CIRCUITY)
     speeds: Mapping[str, float] = field(default_factory=lambda: dict(settings.SPEED_MPH))
+    reach_tolerance: float = field(default_factory=lambda: settings.LOT_REACH_TOLERANCE)
+    headroom_years: float = field(default_factory=lambda: settings.LOT_HEADROOM_YEARS)
+    headroom_growth: float = field(default_factory=lambda: settings.LOT_HEADROOM_GROWTH)
 
     def __post_init__(self) -> None:
         for name in ("min_hours", "max_hours", "min_customers", "max_customers"):
@@ -86,6 +97,47 @@ class LotRules:
             )
         if self.circuity < 1:
             raise ValidationError(f"LotRules.circuity must be >= 1; got {self.circuity}")
+        if not 0 <= self.reach_tolerance < 1:
+            raise ValidationError(
+                f"LotRules.reach_tolerance is a share of customers in [0, 1); got "
+                f"{self.reach_tolerance!r}"
+            )
+        if self.headroom_years < 0 or not -1 < self.headroom_growth < 1:
+            raise ValidationError(
+                "LotRules.headroom_years must be >= 0 and headroom_growth a yearly rate in "
+                f"(-1, 1); got {self.headroom_years!r} and {self.headroom_growth!r}"
+            )
+        if self.growth_factor > 1 and self.min_hours > self.max_hours / self.growth_factor:
+            raise InfeasibleRulesError(
+                f"with {self.headroom_years:g} years' growth at {self.headroom_growth:.1%} the "
+                f"hours ceiling {self.max_hours:g} h holds only "
+                f"{self.max_hours / self.growth_factor:,.0f} h today, below the "
+                f"{self.min_hours:g} h floor. Shorten the headroom or widen the band."
+            )
+
+    @property
+    def growth_factor(self) -> float:
+        """Demand after the headroom years, per unit of demand today (1 without headroom)."""
+        return float((1 + self.headroom_growth) ** self.headroom_years)
+
+    def effective(self) -> LotRules:
+        """The rules a lot must meet *today* to stay in band after the headroom's growth."""
+        f = self.growth_factor
+        if f <= 1:
+            return self
+        return replace(
+            self, max_hours=self.max_hours / f, max_customers=self.max_customers / f,
+            headroom_years=0.0,
+        )  # fmt: skip
+
+    def headroom_note(self) -> str:
+        """Words for a ceiling lowered by headroom ("" when there is none)."""
+        if self.growth_factor <= 1:
+            return ""
+        return (
+            f" ({self.headroom_years:g} years' growth at {self.headroom_growth:.1%} a year to "
+            f"come: {self.max_hours:,.0f} h / {self.max_customers} customers then)"
+        )
 
     @classmethod
     def tier2(cls, **overrides: Any) -> LotRules:
@@ -108,6 +160,8 @@ class LotRules:
             "max_radius_miles": settings.TIER2_MAX_RADIUS_MILES,
             "max_drive_minutes": settings.TIER2_MAX_DRIVE_MINUTES,
             "contiguous": settings.TIER2_CONTIGUOUS,
+            # Tier 2 zones start small and are meant to grow (seed 003): no headroom.
+            "headroom_years": 0.0,
         }
         base.update(overrides)
         return cls(**base)

@@ -16,6 +16,7 @@ from typing import Any
 import highspy
 import numpy as np
 from scipy.sparse import csc_matrix
+from scipy.spatial import cKDTree
 
 from lotdesign import settings
 from lotdesign.errors import ValidationError
@@ -72,7 +73,7 @@ def _plan_value(inst: _Instance, lots: list[_Lot]) -> float:
             continue
         m = inst.measure(np.fromiter(sorted(lot.members), dtype=np.int64), lot.centre)
         if not inst.breaches(m):
-            value += m.travel - inst.penalty * m.hours
+            value += m.travel - inst.penalty * m.hours + inst.lot_cost
     return value
 
 
@@ -108,7 +109,8 @@ def _improve(
     movable = pool & ~fixed_units
     if not rules.contiguous:
         near_k = min(settings.LOT_MOVE_NEIGHBOURS, inst.n)
-        _, near = inst.travel.tree.query(
+        # Units only: the travel model's tree also holds centres and customers' postcodes.
+        _, near = cKDTree(np.column_stack([inst.x, inst.y])).query(
             np.column_stack([inst.x, inst.y]), k=near_k if near_k > 1 else 1
         )
         near = np.atleast_2d(near.T).T if near_k > 1 else near[:, None]
@@ -139,11 +141,9 @@ def _improve(
                 lb = lots[b]
                 if lb.frozen or lb.hours + h[i] > max_h or lb.customers + k[i] > max_k:
                     continue
+                if not inst.reach_ok(lb.centre, np.array([i]))[0]:
+                    continue
                 t_b = float(inst.travel.minutes(lb.centre, i))
-                if t_b > rules.max_drive_minutes + _EPS:
-                    continue
-                if float(inst.travel.miles(lb.centre, i)) > rules.max_radius_miles + _EPS:
-                    continue
                 gain = here - h[i] * t_b
                 if gain > best_gain:
                     best, best_gain = b, gain
@@ -189,6 +189,7 @@ def _reoptimise(
     seed: int,
     tried: set[Any] | None = None,
     stats: dict[str, Any] | None = None,
+    settled: set[Any] | None = None,
 ) -> int:
     """Large-neighbourhood search: re-solve each lot with its nearest lots; keep improvements.
 
@@ -198,7 +199,9 @@ def _reoptimise(
     lots), else by growing fresh candidates over the pool and re-running the LP dive with the
     current lots among the candidates. A window is replaced only when its objective falls and
     every new lot passes the rule check. Windows in ``tried`` (the exact ones already solved
-    without gain) are skipped. Returns the number of windows replaced.
+    without gain) are skipped, and so are windows whose lots are all in ``settled``
+    (:func:`_lot_key`: lots no window of the last sweep changed). Returns the number of
+    windows replaced.
     """
     live = [lot for lot in lots if not lot.frozen and lot.origin == "new" and lot.group < 0]
     if len(live) < 2:
@@ -236,6 +239,8 @@ def _reoptimise(
         if not alive[a]:
             continue
         for win in windows(a):
+            if settled is not None and all(_lot_key(live[i]) in settled for i in win):
+                continue
             replaced = _try_window(
                 inst, live, win, in_lot, pool, rng, exact=exact, variants=variants,
                 window_seconds=window_seconds, seed=seed, tried=tried, stats=stats,
@@ -258,6 +263,11 @@ def _reoptimise(
     kept = [lot for lot in lots if lot.frozen or lot.origin != "new" or lot.group >= 0]
     lots[:] = kept + [lot for lot, dead in zip(live, gone, strict=True) if not dead]
     return improved
+
+
+def _lot_key(lot: _Lot) -> tuple[frozenset[int], int]:
+    """A lot's members and centre: the same key means the same lot."""
+    return frozenset(lot.members), lot.centre
 
 
 def _try_window(
@@ -286,7 +296,7 @@ def _try_window(
     for i in win:
         m = np.fromiter(sorted(live[i].members), dtype=np.int64)
         t = float(inst.travel.minutes(live[i].centre, m) @ inst.h[m])
-        current += t - inst.penalty * float(inst.h[m].sum())
+        current += t - inst.penalty * float(inst.h[m].sum()) + inst.lot_cost
         old.append(_Column(m, live[i].centre, t, float(inst.h[m].sum()), -1))
     if exact:
         key = (tuple(sorted(tuple(c.members.tolist()) for c in old)), tuple(sorted(uncovered)))
@@ -312,7 +322,7 @@ def _try_window(
             inst, np.flatnonzero(wpool), wpool, rng, variants=variants, fixed=False
         )
         chosen, _ = _select(inst, cols, count=None, time_limit=window_seconds, seed=seed)
-        value = sum(cols[j].travel - inst.penalty * cols[j].hours for j in chosen)
+        value = sum(cols[j].travel - inst.penalty * cols[j].hours + inst.lot_cost for j in chosen)
         new_lots = [(cols[j].centre, cols[j].members) for j in chosen]
     if value >= current - 1e-6 * max(1.0, abs(current)):
         return None
@@ -416,7 +426,10 @@ def _window_mip(
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_col, r
     lp.col_cost_ = np.concatenate(
-        [inst.h[ii] * tt - inst.penalty * inst.h[ii], -inst.penalty * inst.h[centres]]
+        [
+            inst.h[ii] * tt - inst.penalty * inst.h[ii],
+            inst.lot_cost - inst.penalty * inst.h[centres],
+        ]
     )
     lp.col_lower_ = np.zeros(n_col)
     lp.col_upper_ = upper

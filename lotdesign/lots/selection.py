@@ -24,7 +24,7 @@ def _packing_lp(
     inst: _Instance, columns: list[_Column], count: tuple[int, int] | None
 ) -> highspy.HighsLp:
     """Set-packing LP: each unit (and each fixed centre) in at most one chosen column."""
-    cost = np.array([c.travel - inst.penalty * c.hours for c in columns])
+    cost = np.array([c.travel - inst.penalty * c.hours + inst.lot_cost for c in columns])
     groups = sorted({c.group for c in columns if c.group >= 0})
     row_of = {g: inst.n + i for i, g in enumerate(groups)}
     n_rows = inst.n + len(groups)
@@ -129,7 +129,7 @@ def _select(
         "status": status,
         "columns": len(columns),
         "lp_rounds": rounds,
-        "lp_bound": lp_bound + inst.penalty * float(inst.h.sum()),
+        "lp_bound": lp_bound + inst.penalty * float(inst.h.sum()),  # lot costs included
         "seconds": time.perf_counter() - t0,
     }
 
@@ -157,7 +157,7 @@ def _greedy(
     cover = np.zeros(inst.n, dtype=np.int64)
     for i, js in cols_of.items():
         cover[i] = len(js)
-    per_hour = np.array([c.travel / max(c.hours, _EPS) for c in columns])
+    per_hour = np.array([(c.travel + inst.lot_cost) / max(c.hours, _EPS) for c in columns])
     chosen: list[int] = []
     while limit is None or len(chosen) < limit:
         open_units = np.flatnonzero(free & (cover > 0))

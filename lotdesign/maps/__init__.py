@@ -8,8 +8,12 @@ and must never reveal a person:
   no copy of — folium's own ``Map.save`` loads Leaflet and jQuery from CDNs and opens blank
   offline;
 - :func:`lots_map` passes folium only allow-listed columns (folium's ``GeoJson`` embeds every
-  column of a frame in the page), with small counts suppressed by :mod:`lotdesign.disclosure`,
-  and draws areas and organisations only, never a customer;
+  column of a frame in the page), as display text under the run's disclosure control
+  (:mod:`lotdesign.disclosure`: the NHS Digital rule and secondary suppression), and draws
+  areas and organisations only, never a customer;
+- the polygons a shared map is given must be public geography
+  (:func:`lotdesign.units.public_unit_polygons`): an area drawn around customers' own points
+  gives those points back from its edges;
 - without tiles the county outline is drawn so that the map reads on its own.
 
 The code lives in submodules, and everything public is imported here, so

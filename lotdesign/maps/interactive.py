@@ -19,7 +19,7 @@ import shapely
 
 from lotdesign import columns as registry
 from lotdesign import settings
-from lotdesign.disclosure import suppressed_label
+from lotdesign.disclosure import SECONDARY_LABEL, suppressed_label
 from lotdesign.errors import ValidationError
 from lotdesign.maps.offline import save_offline
 from lotdesign.maps.shared import (
@@ -59,7 +59,10 @@ def _legend_html(
     )
     note = (
         f"Counts of 1 to {max_count} people are shown as "
-        f"\u201c{html.escape(suppressed_label(max_count))}\u201d."
+        f"\u201c{html.escape(suppressed_label(max_count))}\u201d and other counts of people "
+        f"are rounded to the nearest {settings.SUPPRESS_ROUNDING_BASE}; "
+        f"\u201c{SECONDARY_LABEL}\u201d marks an area whose figures are hidden so that "
+        "a hidden count cannot be worked out from the others."
     )
     units_note = (
         "<div>Thin lines: demand units (turn on in the layer list).</div>" if has_units else ""
@@ -131,6 +134,7 @@ def lots_map(
     tiles: bool = False,
     simplify_tolerance: float | None = None,
     max_count: int | None = None,
+    protection: Any = None,
 ) -> Any:
     """Draw a lot design as an interactive map that is safe to email and opens offline.
 
@@ -169,7 +173,14 @@ def lots_map(
         Tolerance (metres) for ``shapely.coverage_simplify`` on the lot and unit coverages;
         default ``settings.MAP_SIMPLIFY_TOLERANCE_M``.
     max_count
-        Largest count of people suppressed; default ``settings.SUPPRESS_MAX_COUNT``.
+        Largest count of people suppressed; default the protection's, else
+        ``settings.SUPPRESS_MAX_COUNT``.
+    protection
+        The run's secondary suppression (:func:`lotdesign.disclosure.protect`): lots and
+        units it suppresses show ``"1–7"`` or ``"[c]"`` and no figures, other counts of people
+        are rounded to the nearest 5. Without it, only each area's own small counts are
+        suppressed. Either way the polygons must come from public geography
+        (:func:`lotdesign.units.public_unit_polygons`), never from customers' locations.
 
     Returns
     -------
@@ -188,15 +199,16 @@ def lots_map(
     if simplify_tolerance is None:
         simplify_tolerance = settings.MAP_SIMPLIFY_TOLERANCE_M
     if max_count is None:
-        max_count = settings.SUPPRESS_MAX_COUNT
+        max_count = protection.max_count if protection is not None else settings.SUPPRESS_MAX_COUNT
     if simplify_tolerance < 0:
         raise ValidationError(f"simplify_tolerance must be 0 or more, got {simplify_tolerance}.")
     lots = _to_bng(lots, "lots", geom_types=("Polygon", "MultiPolygon"))
     missing = [c for c in ("lot_id", "tier") if c not in lots.columns]
     if missing:
         raise ValidationError(f"lots needs columns {missing}; it has {list(lots.columns)}.")
-    if lots.empty:
-        raise ValidationError("lots has no lot with a polygon to draw.")
+    if lots.empty and (units is None or len(units) == 0):
+        # No lot at all (every area bought case by case) still maps its units.
+        raise ValidationError("lots has no lot with a polygon to draw, and no units were given.")
     if lots["lot_id"].duplicated().any():
         dupes = lots.loc[lots["lot_id"].duplicated(), "lot_id"].head(3).tolist()
         raise ValidationError(f"lot_id must be unique; repeated: {dupes}.")
@@ -213,7 +225,7 @@ def lots_map(
     county = shapely.simplify(county, simplify_tolerance, preserve_topology=True)
 
     lot_geoms = _web_geoms(_simplify_coverage(lots.geometry, simplify_tolerance, "Lot"), lots.crs)
-    lot_props = _shared_properties(lots, LOT_FIELDS, max_count)
+    lot_props = _shared_properties(lots, LOT_FIELDS, max_count, protection)
     aliases = [LOT_FIELDS[c] for c in lot_props.columns]
 
     county_web = _web_geoms(np.array([county]), lots.crs)
@@ -300,7 +312,7 @@ def lots_map(
         unit_geoms = _web_geoms(
             _simplify_coverage(units.geometry, simplify_tolerance, "Unit"), units.crs
         )
-        unit_props = _shared_properties(units, UNIT_FIELDS, max_count)
+        unit_props = _shared_properties(units, UNIT_FIELDS, max_count, protection)
         folium.GeoJson(
             _feature_collection(unit_props, unit_geoms),
             name=f"Demand units ({len(units)})",

@@ -21,6 +21,8 @@ import shapely
 from lotdesign import columns as registry
 from lotdesign import settings
 from lotdesign.disclosure import looks_personal, safe_frame, suppressed_label
+from lotdesign.disclosure.control import Protection
+from lotdesign.disclosure.shared import SECONDARY_LABEL, control_frame
 from lotdesign.errors import ValidationError
 
 __all__ = ["LOT_FIELDS", "TIER_COLOURS", "TIER_LABELS", "UNIT_FIELDS"]
@@ -155,24 +157,27 @@ def _web_geoms(geoms: np.ndarray, crs: Any) -> gpd.GeoSeries:
 
 def _display(frame: pd.DataFrame, max_count: int) -> pd.DataFrame:
     """Shared values as display text, in the formats of :mod:`lotdesign.columns`: the page
-    never holds a raw figure to be re-derived, and a figure over a suppressed count says so."""
-    label = suppressed_label(max_count)
+    never holds a raw figure to be re-derived, and a figure hidden with its row says so."""
+    labels = {suppressed_label(max_count), SECONDARY_LABEL}
+    people = [c for c in frame.columns if registry.column(c).counts_people]
+    hidden = np.zeros(len(frame), bool)
+    for c in people:
+        hidden |= frame[c].isin(labels).to_numpy()
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         entry = registry.column(column)
         texts = [entry.fmt(v) for v in frame[column]]
-        if entry.rate_of is not None and entry.rate_of in frame.columns:
-            over = registry.label(entry.rate_of).lower()
-            texts = [
-                f"suppressed ({label} {over})" if d == label else text
-                for text, d in zip(texts, frame[entry.rate_of], strict=True)
-            ]
+        if entry.over_people and not entry.counts_people:
+            texts = ["suppressed" if h else t for t, h in zip(texts, hidden, strict=True)]
         out[column] = texts
     return out
 
 
 def _shared_properties(
-    frame: gpd.GeoDataFrame, fields: Mapping[str, str], max_count: int
+    frame: gpd.GeoDataFrame,
+    fields: Mapping[str, str],
+    max_count: int,
+    protection: Protection | None = None,
 ) -> pd.DataFrame:
     renamed = frame
     if "name" in frame.columns:
@@ -181,20 +186,28 @@ def _shared_properties(
         if target not in frame.columns:
             renamed = frame.rename(columns={"name": target})
     present = [c for c in fields if c in renamed.columns]
-    # Figures computed over a count of people (a cost per customer-week over customers) are
-    # blanked with a suppressed count; which they are is the registry's word.
-    rates = {c: e.rate_of for c in present if (e := registry.column(c)).rate_of is not None}
-    missing_denominator = {r: d for r, d in rates.items() if d not in renamed.columns}
-    if missing_denominator:
+    # The area of each row: a unit layer's rows are units, a lot layer's lots.
+    key_column = "unit_id" if "unit_id" in fields else "lot_id"
+    keys = [None if pd.isna(v) else f"{key_column.split('_')[0]}:{v}" for v in renamed[key_column]]
+    # A figure computed over people needs its row's count to be controlled with it.
+    needs_count = [c for c in present if registry.column(c).over_people]
+    counts = [c for c in fields if registry.column(c).counts_people and c in renamed.columns]
+    if needs_count and not counts and protection is None:
         raise ValidationError(
-            f"Columns {sorted(missing_denominator)} are rates per customer (computed over "
-            f"{sorted(set(missing_denominator.values()))}), but the frame has no such column to "
-            "tell whether they rest on a small count; add it."
+            f"Columns {sorted(needs_count)} are computed over customers, but the frame has no "
+            "customers column to tell whether they rest on a small count; add it."
         )
     shared = safe_frame(
         pd.DataFrame(renamed.drop(columns=renamed.geometry.name)),
-        present,
-        rates=rates,
+        list(dict.fromkeys([*present, *counts])),
+        counts=[],
+        rates={},
         max_count=max_count,
     )
-    return _display(shared, max_count)
+    with warnings.catch_warnings():
+        if protection is None:
+            warnings.simplefilter("ignore", UserWarning)
+        shared = control_frame(
+            shared, protection=protection, keys=keys, max_count=max_count, what="map"
+        )
+    return _display(shared, max_count)[present]

@@ -1,7 +1,9 @@
 """The static map: :func:`static_map`, a matplotlib figure (PNG, SVG, PDF) for a report.
 
 Lots filled by tier in the colours of the interactive map, inside the county outline, with a
-legend and a scale bar. No figures and no people are drawn, so nothing needs suppressing.
+legend and a scale bar. No figures and no people are drawn, so nothing needs suppressing; the
+polygons given must come from public geography (:func:`lotdesign.units.public_unit_polygons`),
+as SVG paths keep every vertex of them.
 """
 
 from __future__ import annotations
@@ -87,10 +89,12 @@ def static_map(
     for column in ("lot_id", "tier"):
         if column not in lots.columns:
             raise ValidationError(f"lots needs a {column!r} column.")
-    if lots.empty:
-        raise ValidationError("lots has no lot with a polygon to draw.")
+    if lots.empty and (units is None or len(units) == 0):
+        raise ValidationError("lots has no lot with a polygon to draw, and no units were given.")
     lots = lots.assign(tier=_check_tiers(lots, "lots"))
-    county = gpd.GeoSeries([_county(lots, None, outline)], crs=settings.CRS_BNG)
+    # No lot at all (every area bought case by case): the units draw the county.
+    shape = _to_bng(units, "units", geom_types=("Polygon", "MultiPolygon")) if lots.empty else None
+    county = gpd.GeoSeries([_county(lots, shape, outline)], crs=settings.CRS_BNG)
 
     lots = _with_geometry(lots, _simplify_coverage(lots.geometry, simplify_tolerance, "Lot"))
     unit_lines = None

@@ -6,12 +6,14 @@ map, cost and market charts, and the risks and caveats. Councils edit the Word f
 file opens offline (styles and charts inlined, no external URL), and a PDF is printed from it
 when WeasyPrint is installed. ``tables.xlsx`` holds the same tables in full, one sheet each.
 
-Everything here leaves the analyst's machine, so every table goes through
-:func:`lotdesign.disclosure.suppress_counts` first (counts of 1 to
-:data:`~lotdesign.settings.SUPPRESS_MAX_COUNT` people shown as ``"1–7"``, and rates over them
-blanked). What a column is (its label and format, whether it counts people, whether it may be
-shared at all) comes from the column registry, :mod:`lotdesign.columns`: a column it does not
-know is left out with a warning, and one whose name looks personal is refused. Where a stage
+Everything here leaves the analyst's machine, so every table, sentence and caption comes
+from :func:`~lotdesign.report.tables.controlled_inputs` first: the NHS Digital rule (counts
+of 1 to :data:`~lotdesign.settings.SUPPRESS_MAX_COUNT` people shown as ``"1–7"``, other counts
+rounded to the nearest 5, every figure over a suppressed count blanked) and, in a run, the
+secondary suppression of :func:`lotdesign.disclosure.protect` (``"[c]"``). What a column is
+(its label and format, whether it counts people, whether it may be shared at all) comes
+from the column registry, :mod:`lotdesign.columns`: a column it does not know is left out
+with a warning, and one whose name looks personal is refused. Where a stage
 was not run its table is None and the report says so rather than showing a number.
 
 The report content is built once as a list of blocks (headings, paragraphs, tables, figures)
@@ -30,13 +32,14 @@ from __future__ import annotations
 
 from lotdesign.report.inputs import SYNTHETIC_LABEL, ReportInputs
 from lotdesign.report.parameters import parameters_from_settings
-from lotdesign.report.tables import report_tables, shareable_table
+from lotdesign.report.tables import controlled_inputs, report_tables, shareable_table
 from lotdesign.report.text import executive_summary, risks_and_caveats
 from lotdesign.report.writers import write_report, write_tables
 
 __all__ = [
     "SYNTHETIC_LABEL",
     "ReportInputs",
+    "controlled_inputs",
     "executive_summary",
     "parameters_from_settings",
     "report_tables",

@@ -30,6 +30,29 @@ _COST_COLUMNS = (
     "annual_spend_current",
     "annual_spend_proposed",
     "change_pct",
+    "estimated_spend_share",
+)
+_FLOW_COLUMNS = (
+    "lot_id",
+    "tier",
+    "hours",
+    "start_hours_month",
+    "observed_start_hours_month",
+    "viable_hours",
+    "months_to_viable",
+    "months_to_established",
+    "contracted_share_year1",
+    "contracted_share_end",
+)
+_BENEFIT_COLUMNS = (
+    "care_worker_hours_released_week",
+    "care_workers_released",
+    "miles_saved_week",
+    "paid_travel_minutes_saved_week",
+    "travel_value_week",
+    "council_keeps_week",
+    "providers_keep_week",
+    "council_pays_more_week",
 )
 _MARKET_COLUMNS = (
     "level",
@@ -51,6 +74,7 @@ _PROJECTION_COLUMNS = (
     "year",
     "customers",
     "hours",
+    "contracted_share",
     "annual_spend_current",
     "annual_spend_proposed",
     "change_annual",
@@ -84,9 +108,12 @@ _METHOD = (
     "The cost model builds a price per contact hour the way the Homecare Association does "
     "(wages, on-costs, paid travel time, mileage, running the business and surplus) and "
     "models travel per visit from how densely each provider's customers lie, so that "
-    "concentrating a provider's work in a lot shortens its rounds. Current and proposed spend "
-    "are compared per lot and tier, projected with rate uplifts and demand growth, and tested "
-    "one parameter at a time. The market analysis counts providers per area, their shares "
+    "concentrating a provider's work in a lot shortens its rounds. Prices are for the "
+    "analysis date's year; what the council pays for lot hours is its price policy, never "
+    "below the year's cost-of-care floor or today's cost, whichever is lower, unless set. "
+    "Current and proposed spend are compared per lot and tier, phased on the flow of new "
+    "customers into the lots, and given P10-P90 ranges over the uncertain inputs, with a "
+    "tornado of one input at a time. The market analysis counts providers per area, their shares "
     "and concentration (HHI), and how much their territories criss-cross.",
 )
 
@@ -179,7 +206,25 @@ def _content(inputs: ReportInputs, max_count: int, max_bars: int) -> list[_Block
         blocks.append(
             _display(tables["cost_by_lot"], _TABLES["cost_by_lot"][1], columns=_COST_COLUMNS)
         )
+    if "cost_ranges" in tables:
+        blocks.append(
+            _display(
+                tables["cost_ranges"],
+                _TABLES["cost_ranges"][1],
+                columns=("measure", "base", "p10", "p50", "p90"),
+            )
+        )
+    if "travel_benefit" in tables:
+        blocks.append(
+            _display(
+                tables["travel_benefit"].tail(1),
+                _TABLES["travel_benefit"][1] + " (all lots, at full effect)",
+                columns=_BENEFIT_COLUMNS,
+            )
+        )
     blocks.append(_Heading("Projection", 2))
+    if "cost_flow" in tables:
+        blocks.append(_display(tables["cost_flow"], _TABLES["cost_flow"][1], columns=_FLOW_COLUMNS))
     if "projection" in tables:
         chart = _projection_chart(tables["projection"], inputs.synthetic)
         if chart:

@@ -35,6 +35,9 @@ _TABLES: dict[str, tuple[str, str]] = {
     "cost_by_lot": ("cost_by_lot", "Cost by lot"),
     "cost_by_tier": ("cost_by_tier", "Cost by tier"),
     "projection": ("projection", "Spend projection"),
+    "cost_ranges": ("cost_ranges", "Cost effect: P10, P50 and P90"),
+    "cost_flow": ("cost_flow", "New customers only: how each lot fills"),
+    "travel_benefit": ("travel_benefit", "Travel saved, and who keeps it"),
     "tornado": ("tornado", "Sensitivity of the annual change in spend"),
     "payment_models": ("payment_models", "Payment models"),
     "market_summary": ("market_summary", "Market structure"),
@@ -88,6 +91,14 @@ class ReportInputs:
         :func:`lotdesign.cost.compare` by ``lot_id`` and by ``tier``.
     projection
         :func:`lotdesign.cost.project`.
+    cost_ranges, cost_flow, travel_benefit
+        The cost effect's P10/P50/P90 (:func:`lotdesign.cost.monte_carlo`), each lot's fill
+        under new customers only (:func:`lotdesign.cost.flow_by_lot`) and the travel saving
+        as a benefit (:func:`lotdesign.cost.travel_benefit`).
+    cost_effect
+        The cost effect in plain values (:func:`lotdesign.cost.effect_summary`): price year,
+        policy, ranges, timing, travel benefit and what could not be computed; the summary's
+        cost sentences are written from it.
     tornado
         :func:`lotdesign.cost.tornado`.
     payment_models
@@ -120,11 +131,15 @@ class ReportInputs:
     cost_by_lot: pd.DataFrame | None = None
     cost_by_tier: pd.DataFrame | None = None
     projection: pd.DataFrame | None = None
+    cost_ranges: pd.DataFrame | None = None
+    cost_flow: pd.DataFrame | None = None
+    travel_benefit: pd.DataFrame | None = None
     tornado: pd.DataFrame | None = None
     payment_models: pd.DataFrame | None = None
     market_summary: pd.DataFrame | None = None
     static_map_png: str | Path | None = None
     caveats: Sequence[str] = ()
+    cost_effect: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.title, str) or not self.title.strip():

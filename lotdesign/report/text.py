@@ -15,7 +15,7 @@ import pandas as pd
 
 from lotdesign import columns as registry
 from lotdesign import settings
-from lotdesign.disclosure import suppress_count
+from lotdesign.disclosure import SECONDARY_LABEL, suppress_count
 from lotdesign.report.inputs import ReportInputs
 
 _PASS_WORDS = frozenset({"pass", "passed", "passes", "ok", "green", "yes", "true", "met"})
@@ -133,6 +133,8 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _money(value: float) -> str:
+    if not math.isfinite(value):
+        return SECONDARY_LABEL  # hidden by the disclosure control
     sign = "-" if value < 0 else ""
     value = abs(value)
     if value >= 1e6:
@@ -143,7 +145,26 @@ def _money(value: float) -> str:
 
 
 def _pct(share: float) -> str:
+    if not math.isfinite(share):
+        return SECONDARY_LABEL  # hidden by the disclosure control
     return f"{100 * share:.0f}%"
+
+
+def _hours_text(hours: float) -> str:
+    return f"{hours:,.0f}" if math.isfinite(hours) else SECONDARY_LABEL
+
+
+def _controlled(inputs: ReportInputs, max_count: int) -> ReportInputs:
+    """The inputs through the disclosure control, so that words say only what tables show
+    (a no-op for inputs already controlled, as a run's are)."""
+    import warnings
+
+    from lotdesign.report.tables import controlled_inputs
+
+    with warnings.catch_warnings():
+        # The tables warn about columns they leave out; the words need not repeat it.
+        warnings.simplefilter("ignore", registry.UnregisteredColumnWarning)
+        return controlled_inputs(inputs, max_count=max_count)
 
 
 def _people(value: Any, max_count: int) -> str:
@@ -156,6 +177,171 @@ def _hhi_band(hhi: float) -> str:
     if hhi > settings.MARKET_HHI_CONCENTRATED:
         return "concentrated"
     return "unconcentrated"
+
+
+def _between(low: float, high: float, unit: str = "") -> str:
+    """A P10-P90 range of a change in words: a saving, an increase, or either."""
+    low, high = sorted((low, high))
+    if abs(low) < 0.005 and abs(high) < 0.005:
+        return "nil"
+    if high <= 0:
+        a, b = _money(-high), _money(-low)
+        return f"a saving of {a}{unit}" if a == b else f"a saving of {a} to {b}{unit}"
+    if low >= 0:
+        a, b = _money(low), _money(high)
+        return f"an increase of {a}{unit}" if a == b else f"an increase of {a} to {b}{unit}"
+    return f"between a saving of {_money(-low)}{unit} and an increase of {_money(high)}{unit}"
+
+
+def cost_sentences(effect: Any, *, max_count: int | None = None) -> list[str]:
+    """The executive summary's cost paragraphs, from :func:`lotdesign.cost.effect_summary`.
+
+    The prices' year and source, the price policy and its guard, the change as a P10-P90
+    range at full effect and over the contract with its timing, the travel saving as a
+    benefit and who keeps it, and anything that could not be computed (estimated spend, no
+    provider column).
+    """
+    max_count = settings.SUPPRESS_MAX_COUNT if max_count is None else max_count
+    out: list[str] = []
+    year = effect.get("price_year") or {}
+    policy = effect.get("policy") or {}
+    floor = year.get("floor")
+    spend = effect.get("spend") or {}
+    if spend and not spend.get("cost_column", True):
+        out.append(
+            "The extract has no cost column, so today's spend is estimated: every package line "
+            f"is priced at {_money(spend['default_rate'])} an hour ({spend['default_rate_source']})"
+            ", and every spend figure in this report is an estimate, not the council's spend."
+        )
+    elif spend.get("imputed_lines"):
+        share = spend["imputed_weekly_cost"] / spend["weekly_spend"] if spend["weekly_spend"] else 0
+        out.append(
+            f"Today's spend is the extract's own, except for "
+            f"{_people(spend['imputed_lines'], max_count)} package lines without a cost, "
+            f"estimated from their hours ({_money(spend['imputed_weekly_cost'])} a week, "
+            f"{100 * share:.1f}% of spend)."
+        )
+    if year:
+        guard = (
+            "; lots may be priced below the floor (set for this run), and each such lot is flagged"
+            if policy.get("allow_below_floor")
+            else f"; no lot is priced below the {year['year']} floor ({_money(floor)} an hour) "
+            "or below what it costs today, whichever is lower"
+        )
+        basis = str(year.get("basis", "")).removeprefix(f"{year['year']}: ")
+        basis = basis[:1].upper() + basis[1:]
+        out.append(
+            f"Prices are for {year['year']}. {basis} The price the council pays for lot hours "
+            f"is a policy: {policy.get('text', 'not stated')}{guard}."
+        )
+    tiers = effect.get("prices_by_tier") or {}
+    if tiers:
+        parts = [
+            f"Tier {t} {_money(v['price_current'])} now and {_money(v['price_proposed'])} proposed"
+            for t, v in sorted(tiers.items())
+        ]
+        raised = effect.get("lots_raised_to_bound", 0)
+        text = "Price per contact hour, hours-weighted: " + "; ".join(parts) + "."
+        if raised and policy.get("kind") == "pass_back":
+            under = effect.get("lots_under_floor_today", 0)
+            text += (
+                f" In {raised} of {effect['lots']} lots the policy's price would fall below "
+                "the lower of the floor and today's price, so it is held there"
+            )
+            text += (
+                f"; {under} lots cost less than the floor today, so no travel saving can be "
+                "passed back there without pricing below it."
+                if under
+                else "."
+            )
+        out.append(text)
+    ranges = effect.get("ranges") or {}
+    timing = effect.get("timing") or {}
+    cpw, term = ranges.get("change_per_customer_week"), ranges.get("change_term")
+    years = timing.get("years")
+    if cpw and cpw.get("p10") is not None:
+        between = _between(cpw["p10"], cpw["p90"])
+        central = "" if between == "nil" else f"; central {_money(cpw['p50'])}"
+        between = "nil throughout the ranges" if between == "nil" else between
+        text = (
+            f"At full effect, with every lot customer on the new contracts, the change in cost "
+            f"per customer-week is {between} (P10 to P90{central})"
+        )
+        pct = ranges.get("change_pct") or {}
+        if pct.get("p10") is not None and not (abs(pct["p10"]) < 0.005 and abs(pct["p90"]) < 0.005):
+            text += f", {pct['p10']:+.1f}% to {pct['p90']:+.1f}% of spend"
+        out.append(text + ".")
+    if timing:
+        turnover = timing.get("turnover") or {}
+        if timing.get("new_customers_only"):
+            text = (
+                "Lots take new customers only (no transfer of existing customers, as in the "
+                f"reference design), so the change arrives as packages end. "
+                f"{turnover.get('basis', '')}"
+            )
+            if timing.get("contracted_share_year1") is not None:
+                text += (
+                    f" About {_pct(timing['contracted_share_year1'])} of lot hours are on the "
+                    f"new contracts in year 1 and {_pct(timing['contracted_share_last_year'])} "
+                    f"in year {years}."
+                )
+        else:
+            text = "Every customer in a lot transfers to its lead or secondary provider at once."
+        if term and term.get("p10") is not None and years:
+            text += (
+                f" Over the {years}-year contract (years 1 to {years}, with demand growth of "
+                f"{effect['growth']['demand_growth']:.1%} a year and rates rising "
+                f"{effect['growth']['rate_uplift']:.1%} a year) the change in spend is "
+                f"{_between(term['p10'], term['p90'])} in all (P10 to P90)."
+            )
+        out.append(text)
+        n1 = timing.get("tier1_lots")
+        if n1:
+            ok = timing.get("tier1_viable_within_term", 0)
+            text = (
+                f"Tier 1 lots reach viable volume (lead and secondary together holding the "
+                f"Tier 1 floor) in {ok} of {n1} lots within the contract"
+            )
+            if ok:
+                text += (
+                    f", after {timing['months_to_viable_min']:.0f} to "
+                    f"{timing['months_to_viable_max']:.0f} months (median "
+                    f"{timing['months_to_viable_median']:.0f})"
+                )
+            out.append(text + ".")
+    travel = effect.get("travel")
+    if travel:
+        if travel["council_keeps_week"] > 0.005:
+            keeps = (
+                f"under this policy the council keeps {_money(travel['council_keeps_week'])} a "
+                f"week of it and providers {_money(travel['providers_keep_week'])}"
+            )
+        else:
+            keeps = "under this policy the providers keep all of it"
+        if travel.get("council_pays_more_week"):
+            keeps += (
+                f", and the council pays {_money(travel['council_pays_more_week'])} a week more"
+            )
+        hours = ranges.get("care_worker_hours_released_week") or {}
+        spread = (
+            f" (P10 to P90 {hours['p10']:,.0f} to {hours['p90']:,.0f})"
+            if hours.get("p10") is not None
+            else ""
+        )
+        out.append(
+            f"Zoning cuts travel: at full effect about "
+            f"{travel['care_worker_hours_released_week']:,.0f} care-worker hours a week{spread} "
+            f"(about {travel['care_workers_released']:,.0f} full-time care workers) and "
+            f"{travel['miles_saved_week']:,.0f} miles a week, worth "
+            f"{_money(travel['travel_value_week'])} a week at {year.get('year', 'this year')}'s "
+            f"prices; {keeps}."
+        )
+    elif effect.get("travel_modelled") is False:
+        out.append(
+            "Today's travel cannot be modelled without each customer's provider (the extract "
+            "has no provider column), so no travel saving is shown and none is passed back."
+        )
+    return out
 
 
 def executive_summary(
@@ -189,6 +375,7 @@ def executive_summary(
         One paragraph each.
     """
     max_count = settings.SUPPRESS_MAX_COUNT if max_count is None else max_count
+    inputs = _controlled(inputs, max_count)
     seed_tier1_areas = settings.SEED_TIER1_AREAS if seed_tier1_areas is None else seed_tier1_areas
     seed_tier1_share = settings.SEED_TIER1_SHARE if seed_tier1_share is None else seed_tier1_share
     out: list[str] = []
@@ -215,8 +402,20 @@ def executive_summary(
         if hours is not None and row1 is not None:
             # Tier 4's own hours are demand (oversize units) when its reserve is a column.
             demand_tiers = [1, 2, 3, 4] if "reserve_hours" in ts.columns else [1, 2, 3]
-            demand = float(hours[_tiers(ts).isin(demand_tiers)].sum())
-            in_hours = f" ({_num(row1['hours']):,.0f} of {demand:,.0f} weekly hours)"
+            demand_hours = hours[_tiers(ts).isin(demand_tiers)]
+            total = ts[ts["tier"].astype(str) == "total"] if "tier" in ts.columns else ts[:0]
+            # A tier hidden by the disclosure control: the total is the county's own figure.
+            demand = (
+                _num(total["hours"].iloc[0])
+                if demand_hours.isna().any() and len(total)
+                else float(demand_hours.sum())
+            )
+            in_hours = (
+                f" ({_hours_text(_num(row1['hours']))} of {_hours_text(demand)} weekly hours)"
+            )
+            if demand_hours.isna().any() and not len(total):
+                # A hidden tier and no total row: say only what is shown.
+                in_hours = f" ({_hours_text(_num(row1['hours']))} weekly hours)"
         gap = share1 - seed_tier1_share
         compare = (
             "in line with"
@@ -247,7 +446,7 @@ def executive_summary(
                 if "customers" in ts.columns
                 else ""
             )
-            if tier == 3 and "hours" in ts.columns and not _num(row["hours"]) > 0:
+            if tier == 3 and "hours" in ts.columns and _num(row["hours"]) == 0:
                 parts.append("no hours are left to Tier 3 (bought case by case)")
                 continue
             verb = "holds" if zones == 1 or tier == 3 else "hold"
@@ -257,7 +456,7 @@ def executive_summary(
         if row4 is not None and reserve in ts.columns:
             parts.append(
                 f"the Tier 4 reserve (dynamic purchasing system) is sized at "
-                f"{_num(row4[reserve]):,.0f} weekly hours"
+                f"{_hours_text(_num(row4[reserve]))} weekly hours"
             )
         if parts:
             text = "; ".join(parts)
@@ -274,10 +473,21 @@ def executive_summary(
                 "the lot table gives the reasons."
             )
         else:
-            out.append(f"All {n} lots pass every rule checked.")
+            hidden = int(lots[_rule_columns(lots)].isna().any(axis=1).sum())
+            if hidden:
+                # A lot suppressed by the disclosure control shows no checks: never claim it
+                # passes.
+                out.append(
+                    f"The rule checks of {_plural(hidden, 'lot', 'lots')} with few customers "
+                    f"are not shown; the other {n - hidden} pass every rule checked."
+                )
+            else:
+                out.append(f"All {n} lots pass every rule checked.")
     county = _county_cost(inputs.cost_summary)
     if county is None:
         out.append("The cost model was not run, so no change in cost is reported.")
+    elif inputs.cost_effect:
+        out += cost_sentences(inputs.cost_effect, max_count=max_count)
     else:
         now, then = _annual(county, "current"), _annual(county, "proposed")
         if math.isfinite(now) and math.isfinite(then) and now > 0:
@@ -302,7 +512,12 @@ def executive_summary(
                     f"change is {_money(total)}."
                 )
     market = inputs.market_summary
-    if market is None:
+    if market is None and inputs.cost_effect and not inputs.cost_effect.get("travel_modelled"):
+        out.append(
+            "The extract has no provider column, so no market figures (providers, their "
+            "shares, concentration, criss-crossing) can be given."
+        )
+    elif market is None:
         out.append("The market analysis was not run.")
     else:
         row = market[market["level"].astype(str) == "county"] if "level" in market else market
@@ -363,6 +578,7 @@ def risks_and_caveats(
         the method, then the analyst's own (``inputs.caveats``).
     """
     max_count = settings.SUPPRESS_MAX_COUNT if max_count is None else max_count
+    inputs = _controlled(inputs, max_count)
     hhi_high = settings.MARKET_HHI_HIGHLY_CONCENTRATED if hhi_high is None else hhi_high
     min_providers = (
         settings.REPORT_MIN_PROVIDERS_PER_LOT if min_providers is None else min_providers
@@ -440,6 +656,23 @@ def risks_and_caveats(
                 f"The proposed arrangements cost {_money(then - now)} a year more than today "
                 "in the model: fair prices for guaranteed volume have to be funded."
             )
+    effect = inputs.cost_effect or {}
+    if effect.get("lots_below_floor"):
+        year = effect["price_year"]
+        risks.append(
+            f"{_plural(effect['lots_below_floor'], 'lot is', 'lots are')} priced below the "
+            f"{year['year']} cost-of-care floor ({_money(year['floor'])} an hour), as set for "
+            f"this run ({_listing(effect.get('lots_below_floor_ids', []))}): a price under the "
+            "floor breaks the market the lots are meant to stabilise."
+        )
+    if effect.get("lots_under_floor_today") and effect.get("price_year"):
+        year = effect["price_year"]
+        risks.append(
+            f"Today's price is below the {year['year']} cost-of-care floor "
+            f"({_money(year['floor'])} an hour) in {effect['lots_under_floor_today']} of "
+            f"{effect['lots']} lots: providers there depend on the travel saving to cover "
+            "their costs."
+        )
     tornado = inputs.tornado
     if tornado is not None and not tornado.empty and "change_at_low" in tornado.columns:
         low, high = _numeric(tornado["change_at_low"]), _numeric(tornado["change_at_high"])
@@ -469,12 +702,16 @@ def risks_and_caveats(
         + ". Demand moves; in the reference design lots take new customers only, so the "
         "change, and any saving, arrives as caseloads turn over.",
         "Travel per visit is modelled from how densely providers' customers lie, calibrated "
-        "to national averages (3.06 miles a visit, Access Group; paid travel about 19.5% of "
-        "contact time, Homecare Association), not to this council's rotas.",
-        "Proposed prices assume the lead and secondary split and the rural premium in the "
-        "parameters table; payment-model rates are project defaults to be set locally.",
-        f"Counts of 1 to {max_count} people are shown as '1\u2013{max_count}', and costs per "
-        "customer over them are blanked, so that no person can be identified.",
+        "on simulated care rounds (time windows, double-handed calls, shifts) on real "
+        "postcodes, not on this council's rotas; real rotas drive more (the national average "
+        "is 3.06 miles a visit, Access Group), which the ranges carry.",
+        "Proposed prices are the council's price policy, not a fallout of the model; the "
+        "travel saving assumes the lead and secondary split in the parameters table; "
+        "payment-model rates are project defaults to be set locally.",
+        f"Counts of 1 to {max_count} people are shown as '1\u2013{max_count}' and other counts "
+        "of people are rounded to the nearest 5 (NHS Digital's rule); every figure computed "
+        "over a hidden count (hours, spend, rates, shares) is blanked with it, and '[c]' marks "
+        "an area hidden so that a hidden count cannot be worked out from the others.",
     ]
     if inputs.synthetic:
         caveats.insert(
