@@ -340,10 +340,18 @@ _BUILT_IN: list[Column] = [
     _number("start_hours_month", "New hours a month (modelled)", "hours a week, a month", _ONE),
     _number("end_hours_month", "Ending hours a month (modelled)", "hours a week, a month", _ONE),
     _number(
+        "observed_starts",
+        "Customers started (extract, last year)",
+        _COUNT,
+        _WHOLE,
+        counts_people=True,
+    ),
+    _number(
         "observed_start_hours_month",
         "New hours a month (extract, last year)",
         "hours a week, a month",
         _ONE,
+        rate_of="observed_starts",
     ),
     _number("viable_hours", "Viable volume (hours)", _HOURS, _WHOLE),
     _number("lead_viable_hours", "Lead provider's share of viable volume", _HOURS, _WHOLE),

@@ -213,6 +213,7 @@ def test_flow_by_lot_on_a_hand_made_extract():
     survived = 24 * (1 - math.exp(-12 / 24))
     assert out.loc["L1", "observed_start_hours_month"] == pytest.approx(100 / survived)
     assert out.loc["L2", "observed_start_hours_month"] == 0
+    assert out.loc["L1", "observed_starts"] == 10 and out.loc["L2", "observed_starts"] == 0
     # Contracted hours are 100 (1 - (1 - h)^t): viable when they reach the floor.
     assert out.loc["L1", "months_to_viable"] == math.ceil(math.log(0.4) / math.log(1 - h))
     assert out.loc["L2", "months_to_viable"] == math.ceil(math.log(0.7) / math.log(1 - h))

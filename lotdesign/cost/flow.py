@@ -283,7 +283,8 @@ def flow_by_lot(
     -------
     (pandas.DataFrame, pandas.DataFrame)
         Per lot: ``lot_id``, ``tier``, ``hours``, ``start_hours_month`` and
-        ``end_hours_month`` (modelled, month 1), ``observed_start_hours_month`` (starts in
+        ``end_hours_month`` (modelled, month 1), ``observed_starts`` (customers who started
+        in the window) and ``observed_start_hours_month`` (their hours: starts in
         the window, grossed up for those already ended; NaN without dates), ``viable_hours``,
         ``lead_viable_hours``, ``months_to_viable`` (NaN: not within the term),
         ``established_hours`` and ``months_to_established`` (Tier 2), ``contracted_share_year1``
@@ -317,7 +318,8 @@ def flow_by_lot(
     growth = (1.0 + demand_growth) ** (1.0 / 12.0) - 1.0
     out["start_hours_month"] = lots["hours"].to_numpy(float) * (h + growth)
     out["end_hours_month"] = lots["hours"].to_numpy(float) * h
-    out["observed_start_hours_month"] = _observed_starts(
+    # A count of the people behind the observed figure, so disclosure control can blank it.
+    out["observed_starts"], out["observed_start_hours_month"] = _observed_starts(
         lots, lines, as_of=as_of, turnover=turnover, window=params.start_window_months
     )
     out["viable_hours"] = viable
@@ -356,21 +358,24 @@ def _observed_starts(
     as_of: dt.date | None,
     turnover: Turnover,
     window: int,
-) -> np.ndarray:
-    """Hours a month of packages started in the window, grossed up for those since ended."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Customers who started in the window, and their hours a month grossed up for those
+    since ended."""
     nan = np.full(len(lots), np.nan)
     if lines is None or as_of is None or "start_date" not in lines.columns:
-        return nan
+        return nan, nan
     starts = customer_starts(lines)
     if starts.notna().sum() == 0:
-        return nan
+        return nan, nan
     age = (pd.Timestamp(as_of) - starts).dt.days / _DAYS_PER_MONTH
     recent = set(age[(age >= 0) & (age < window)].index)
     frame = lines[lines["customer_id"].isin(recent)]
     hours = frame.groupby("lot_id")["weekly_hours"].sum()
+    people = frame.groupby("lot_id")["customer_id"].nunique()
     d = turnover.mean_months
     survived = d * (1.0 - math.exp(-window / d))  # months of starts still live per month
-    return lots["lot_id"].map(hours).fillna(0.0).to_numpy(float) / survived
+    count = lots["lot_id"].map(people).fillna(0).to_numpy(float)
+    return count, lots["lot_id"].map(hours).fillna(0.0).to_numpy(float) / survived
 
 
 def _check_term(years: int, demand_growth: float) -> None:
