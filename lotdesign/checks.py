@@ -176,9 +176,7 @@ def check_plan(
     located = None
     if customers is not None and {"easting", "northing"} <= set(customers.columns):
         located = customers
-    inst1 = _Instance(
-        frame, rules, matrix=matrix, centres=extra, customers=located, within=within
-    )
+    inst1 = _Instance(frame, rules, matrix=matrix, centres=extra, customers=located, within=within)
     inst2 = _Instance(frame, tier2_rules, matrix=matrix, centres=extra, customers=located)
 
     total_h = float(inst1.h.sum())

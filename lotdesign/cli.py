@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "--districts", default=None, help="with --national: only these district codes (a,b,c)"
     )
     sweep.add_argument(
+        "--sample", type=int, default=None, help="with --national: only this many, at random"
+    )
+    sweep.add_argument(
         "--scheduler", default=None, help="address of a Dask scheduler (default: a LocalCluster)"
     )
     sweep.add_argument("--workers", type=int, default=None, help="LocalCluster workers (2)")
@@ -181,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             districts = args.districts.split(",") if args.districts else None
             run_national(
                 districts=districts, scheduler=args.scheduler, workers=args.workers,
-                out=args.out or "reports/national", quiet=args.quiet,
+                sample=args.sample, out=args.out or "reports/national", quiet=args.quiet,
             )  # fmt: skip
             return 0
         if args.command == "sweep":

@@ -263,9 +263,7 @@ _BUILT_IN: list[Column] = [
     _text("contiguity_ok", "Connected", rule=True),
     _text("within_ok", "Nests in its area", rule=True),
     # Reach to customers: max_miles / max_minutes are then to the farthest customer.
-    _number(
-        "customers_beyond", "Customers beyond reach", _COUNT, _WHOLE, counts_people=True
-    ),
+    _number("customers_beyond", "Customers beyond reach", _COUNT, _WHOLE, counts_people=True),
     _text("farthest_unit", "Unit of the farthest customer"),
     _text("reach_to", "Reach measured to"),
     _text("tier_reason", "Why this tier"),
@@ -276,9 +274,7 @@ _BUILT_IN: list[Column] = [
     _number("min_lot_hours", "Smallest lot (hours)", _HOURS, _WHOLE),
     _number("max_lot_hours", "Largest lot (hours)", _HOURS, _WHOLE),
     _number("mean_minutes", "Mean drive to centre (min per hour of care)", "minutes", _ONE),
-    _number(
-        "lots_over_after_growth", "Lots over the ceiling after growth", _COUNT, _WHOLE
-    ),
+    _number("lots_over_after_growth", "Lots over the ceiling after growth", _COUNT, _WHOLE),
     _text("passes", "Passes every rule", rule=True),
     _text("pass_fail", "Rules", rule=True),
     _text("rag", "RAG", rule=True),

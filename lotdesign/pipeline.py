@@ -299,9 +299,7 @@ def continue_run(
         lookup=base.lookup,
         timings=progress.timings,
     )
-    _lots_stage(
-        result, progress, {}, write=False, matrix=matrix, compare_policies=compare_policies
-    )
+    _lots_stage(result, progress, {}, write=False, matrix=matrix, compare_policies=compare_policies)
     if last >= 2:
         _cost_stage(result, progress, write=False)
     return result
@@ -433,9 +431,7 @@ def _lots_stage(
         _gpkg_safe(polygons).to_file(gpkg, layer="lots", driver="GPKG")
         result.paths["lots"] = gpkg
         reports.mkdir(parents=True, exist_ok=True)
-        result.paths["lot_summary"] = _write_shared_csv(
-            table, reports / "lot_summary.csv", result
-        )
+        result.paths["lot_summary"] = _write_shared_csv(table, reports / "lot_summary.csv", result)
         if tradeoff is not None:
             result.paths["policy_tradeoff"] = _write_shared_csv(
                 tradeoff, reports / "policy_tradeoff.csv", result

@@ -281,7 +281,9 @@ ROAD_CUTOFF_MINUTES: float = _travel(
 )
 #: Attribution every output derived from OpenStreetMap must carry (ODbL 1.0).
 OSM_ATTRIBUTION: str = _travel(
-    "OSM_ATTRIBUTION", "© OpenStreetMap contributors", "OpenStreetMap licence (ODbL 1.0)",
+    "OSM_ATTRIBUTION",
+    "© OpenStreetMap contributors",
+    "OpenStreetMap licence (ODbL 1.0)",
     audience="data",
 )
 
@@ -489,9 +491,9 @@ NLW_BY_YEAR: dict[str, float] = _cost(
     "GOV.UK National Minimum Wage and National Living Wage rates, April 2020 - April 2026",
 )
 #: HCA minimum price per contact hour by year (UKHCA / HCA, 2020-21 to 2025-26): the
-#: cost-of-care floor of its year. HCA published a 2026-27 price in December 2025 (after the April 2026 NLW
-#: of £12.71 and statutory sick pay changes); until its figure is entered here, 2026-27 is
-#: built from 2025-26's ratios with the 2026 NLW.
+#: cost-of-care floor of its year. HCA published a 2026-27 price in December 2025 (after the
+#: April 2026 NLW of £12.71 and statutory sick pay changes); until its figure is entered here,
+#: 2026-27 is built from 2025-26's ratios with the 2026 NLW.
 HCA_MINIMUM_PRICE: dict[str, float] = _cost(
     "HCA_MINIMUM_PRICE",
     {
@@ -683,7 +685,9 @@ ALLOW_BELOW_FLOOR: bool = _policy(
 #: Level 1 lots take new customers only; existing customers stay with their providers
 #: (seed 003: "No transition of existing customers ... New customers only").
 NEW_CUSTOMERS_ONLY: bool = _policy(
-    "NEW_CUSTOMERS_ONLY", True, "seed 003: 'No transition of existing customers; new customers only'"
+    "NEW_CUSTOMERS_ONLY",
+    True,
+    "seed 003: 'No transition of existing customers; new customers only'",
 )
 #: Mean months a package lasts, used when the extract has no start dates (with them it is
 #: estimated from how long live packages have run). Project default: no national figure
@@ -716,7 +720,8 @@ COST_RANGES: dict[str, tuple[float, float]] = _policy(
         "rate_uplift": (0.03, 0.07),
     },
     "speeds +-20% (project default); circuity: Rutland OSRM IQR 1.25-1.61; scheduling: "
-    "simulated rounds -20% to real rotas (Access Group 3.06 miles a visit); pass-back 25-75% (project default); package length -25% to "
+    "simulated rounds -20% to real rotas (Access Group 3.06 miles a visit); pass-back 25-75% "
+    "(project default); package length -25% to "
     "+50% (project default); growth 0 to 6.8% (seed 003); rates +3% (seed 003) to +7% "
     "(NLW +4.1% to +9.8% a year, 2023-26)",
 )

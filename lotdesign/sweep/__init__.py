@@ -9,7 +9,8 @@ each scenario's result is cached by a hash of its spec and inputs, so a re-run c
 what changed (:mod:`lotdesign.sweep.runner`). The outputs are a comparison table
 (``sweep_comparison.csv``: lots, Tier 1 share, mean lot hours, travel, cost change and its
 range, months to viable volume), a chart and a small-multiples map of the lots
-(:mod:`lotdesign.sweep.outputs`).
+(:mod:`lotdesign.sweep.outputs`). ``lotdesign sweep --national`` designs lots for every
+English local authority on a public demand proxy (:mod:`lotdesign.sweep.national`).
 """
 
 from lotdesign.sweep.grid import Scenario, expand_grid, read_grid

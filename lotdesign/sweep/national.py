@@ -32,6 +32,8 @@ __all__ = ["english_districts", "run_national"]
 #: District codes of English local authorities (unitary, non-metropolitan, metropolitan,
 #: London boroughs and the City) in the ONS Postcode Directory.
 ENGLISH_DISTRICT = r"^E0[6-9]"
+#: The fewest customers the demo generator places (its own check).
+_MIN_CUSTOMERS = 100
 
 
 def english_districts(districts: list[str] | None = None) -> pd.DataFrame:
@@ -43,7 +45,9 @@ def english_districts(districts: list[str] | None = None) -> pd.DataFrame:
     live = live[live["district"].astype(str).str.match(ENGLISH_DISTRICT)]
     table = live.groupby("district").size().rename("postcodes").reset_index()
     rate = settings.NATIONAL_CUSTOMERS_PER_POSTCODE
-    table["customers"] = (table["postcodes"] * rate).round().astype(int)
+    table["proxy_customers"] = (table["postcodes"] * rate).round().astype(int)
+    # The demo generator places at least DEMO_MIN_CUSTOMERS (100); smaller proxies are raised.
+    table["customers"] = table["proxy_customers"].clip(lower=_MIN_CUSTOMERS)
     if districts is not None:
         missing = sorted(set(districts) - set(table["district"]))
         if missing:
@@ -91,6 +95,7 @@ def run_national(
     workers: int | None = None,
     seed: int = 0,
     until: str = "lots",
+    sample: int | None = None,
     out: str | Path | None = None,
     quiet: bool = False,
     stream: Any = None,
@@ -100,6 +105,8 @@ def run_national(
     Returns one row per authority (proxy customers, units, lots, Tier 1 share, seconds by
     step, ``reason`` if it failed) with ``attrs["timings"]``: wall seconds, the sum of task
     seconds and the projection to N workers (task seconds / N, longest task as the floor).
+    ``sample``: only this many authorities, drawn with ``seed`` (to measure task times); the
+    projection is then scaled to every English authority.
     Written to ``OUT/national.csv`` when ``out`` is given.
     """
     from lotdesign.sweep.runner import _client
@@ -112,6 +119,8 @@ def run_national(
 
     t0 = time.perf_counter()
     table = english_districts(districts)
+    if sample is not None and sample < len(table):
+        table = table.sample(n=sample, random_state=seed).sort_values("district")
     say(
         f"lotdesign national run: {len(table)} authorities, {int(table['customers'].sum()):,} "
         f"proxy customers ({settings.NATIONAL_CUSTOMERS_PER_POSTCODE:.4f} a live postcode)"
@@ -134,6 +143,8 @@ def run_national(
     wall = time.perf_counter() - t_ready
     frame = pd.DataFrame(rows).sort_values("district", ignore_index=True)
     task = float(frame["seconds"].sum())
+    if sample is not None:  # scale the measured mean task to every English authority
+        task = float(frame["seconds"].mean()) * len(english_districts())
     longest = float(frame["seconds"].max())
     frame.attrs["timings"] = {
         "wall_seconds": wall,
