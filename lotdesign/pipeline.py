@@ -3,6 +3,9 @@
 ``run(spec)`` is what ``lotdesign run CONFIG.yaml`` calls, and ``check(spec)`` what
 ``lotdesign check`` calls. ``run`` prints progress (one line per step with its time), saves
 the run to ``processed/run`` and returns a :class:`~lotdesign.results.Run`.
+
+Why one long module: it is the glue of every stage of one run, in the order they run, so the
+run reads top to bottom in one file; the work itself lives in the stage modules.
 """
 
 from __future__ import annotations

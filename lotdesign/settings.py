@@ -48,6 +48,9 @@ Skills for Care
     Adult social care workforce estimates, domiciliary care 2017/18 (quoted in seed 003).
 CMA merger guidelines
     CC2/OFT1254, *Merger Assessment Guidelines* (2010).
+
+Why one long module: it is the table of every default, so that a user reads and changes
+them in one place; there is no logic here beyond the declarations.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ line give the same plan for the same inputs and seed.
 A parameter left out (or ``null``) takes its default from :mod:`lotdesign.settings` when the
 run uses it, not when the spec is read. Relative paths are read from the config file's folder.
 ``lotdesign schema`` prints the JSON Schema for editors.
+
+Why one long module: every key a config may hold is declared here, in one place, as
+the JSON Schema is.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ How the file is opened (kind, encoding, delimiter, sheet, header row) is found b
 postcodes) by :mod:`lotdesign.io.values`. What the extract does not declare is detected and
 said (:attr:`Extract.detected`); where two readings are possible the read stops with the
 config key to set. A value is never read as a different number without a word.
+
+Why one long module: :func:`validate_extract` is one ordered pass over the rows, and the
+order of its checks decides each row's single reason; its helpers sit beside it. Cutting the
+pass into stage modules (parse, classify, geocode, summarise) is the next step.
 """
 
 from __future__ import annotations
