@@ -900,7 +900,7 @@ def demo_run(root: str | Path = ".", *, quiet: bool = True) -> Run:
     outputs to ``ROOT/reports/demo``: never where a user's own extract goes. A lock keeps
     notebooks started together from running the demo twice at once.
     """
-    from lotdesign.datasets.demo import ensure_demo
+    from lotdesign.datasets.demo import make_demo
 
     root = Path(root)
     inputs = root / DEMO_INPUTS
@@ -908,9 +908,11 @@ def demo_run(root: str | Path = ".", *, quiet: bool = True) -> Run:
     inputs.mkdir(parents=True, exist_ok=True)
     with _lock(inputs / ".run.lock"):
         if not (saved / "manifest.json").exists():
-            config = ensure_demo(
-                inputs, processed_dir=inputs / "processed", reports_dir=root / DEMO_REPORTS
-            )
+            config = inputs / "lotdesign.yaml"
+            if not config.exists():
+                make_demo(
+                    inputs, processed_dir=inputs / "processed", reports_dir=root / DEMO_REPORTS
+                )
             run(config, quiet=quiet)
     return read_run(saved)
 

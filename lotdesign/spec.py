@@ -706,15 +706,21 @@ def load_spec(path: str | Path) -> RunSpec:
         key), missing files, values of the wrong type or out of range.
     """
     path = Path(path)
+    data = read_yaml_mapping(path, what="Config file", shape="key: value lines")
+    return spec_from_dict(data, base=path.resolve().parent, path=path, where=str(path))
+
+
+def read_yaml_mapping(path: Path, *, what: str, shape: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping; ``what`` and ``shape`` word its errors."""
     if not path.exists():
-        raise ValidationError(f"Config file {path} does not exist.")
+        raise ValidationError(f"{what} {path} does not exist.")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ValidationError(f"Config file {path} is not valid YAML: {exc}") from exc
+        raise ValidationError(f"{what} {path} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise ValidationError(f"Config file {path} must be a YAML mapping (key: value lines).")
-    return spec_from_dict(data, base=path.resolve().parent, path=path, where=str(path))
+        raise ValidationError(f"{what} {path} must be a YAML mapping ({shape}).")
+    return data
 
 
 def spec_from_dict(

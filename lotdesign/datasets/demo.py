@@ -179,37 +179,6 @@ def make_demo(
     return files
 
 
-def ensure_demo(
-    out_dir: str | Path = "data/raw",
-    *,
-    processed_dir: str | Path | None = None,
-    reports_dir: str | Path | None = None,
-) -> Path:
-    """Return the demo config in ``out_dir``, writing the demo first if it isn't there.
-
-    Notebooks call this so they run on a fresh clone. Outputs go beside ``out_dir``
-    (``../processed`` and ``../../reports`` from ``data/raw``) unless given. A lock file keeps
-    two notebooks started together from writing the files at the same time.
-    """
-    out = Path(out_dir)
-    config = out / "lotdesign.yaml"
-    if config.exists():
-        return config
-    out.mkdir(parents=True, exist_ok=True)
-    processed = Path(processed_dir) if processed_dir is not None else out.parent / "processed"
-    reports = Path(reports_dir) if reports_dir is not None else out.parent.parent / "reports"
-    with open(out / ".demo.lock", "w") as lock:
-        try:
-            import fcntl
-
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        except ImportError:  # pragma: no cover - Windows: no lock, the race is harmless there
-            pass
-        if not config.exists():
-            make_demo(out, processed_dir=str(processed), reports_dir=str(reports))
-    return config
-
-
 # --- Writing ----------------------------------------------------------------------------------
 
 

@@ -31,11 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lotdesign import __version__, settings
 from lotdesign.errors import ValidationError
-from lotdesign.spec import RunSpec, spec_from_dict
+from lotdesign.spec import RunSpec, read_yaml_mapping, spec_from_dict
 
 __all__ = ["Scenario", "expand_grid", "input_key", "read_grid", "result_key", "set_path"]
 
@@ -92,16 +90,7 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 def read_grid(path: str | Path) -> dict[str, Any]:
     """Read a grid file (YAML); its own keys are checked, the scenarios' keys later."""
-    path = Path(path)
-    if not path.exists():
-        raise ValidationError(f"Grid file {path} does not exist.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"Grid file {path} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValidationError(f"Grid file {path} must be a YAML mapping (grid:, scenarios:).")
-    return data
+    return read_yaml_mapping(Path(path), what="Grid file", shape="grid:, scenarios:")
 
 
 def expand_grid(
