@@ -23,6 +23,7 @@ line's customer lies inside.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -156,54 +157,60 @@ def market_summary(
             raise ValidationError(f"{name} must be a share in [0, 1], got {value!r}.")
     if not hours_per_worker > 0:
         raise ValidationError(f"hours_per_worker must be > 0, got {hours_per_worker!r}.")
-    lines = _prepare(packages, customers)
-    county_rate = _rate(lines)
+    lines = _prepare(packages, customers).reset_index(drop=True)
+    areas: list[tuple[str, str, np.ndarray]] = [("county", "county", np.arange(len(lines)))]
+    areas += [("district", str(d), idx) for d, idx in _groups(lines["district"])]
+    if assignment is not None:
+        plan = _plan(assignment)
+        # A left merge on unique unit_ids keeps the lines' order, so row positions hold.
+        lines = lines.merge(plan, on="unit_id", how="left")
+        lines["lot_id"] = lines["lot_id"].where(lines["lot_id"].notna(), _SPOT)
+        areas += [("lot", str(lot), idx) for lot, idx in _groups(lines["lot_id"])]
+    arrays = _Lines.of(lines)
+    county_rate = _rate(arrays, areas[0][2])
+    cci = _criss_cross(arrays, [idx for _, _, idx in areas])
 
-    def summarise(level: str, area: str, g: pd.DataFrame) -> dict:
-        by_provider = g.groupby("provider")
-        hours = by_provider["weekly_hours"].sum()
+    def summarise(level: str, area: str, idx: np.ndarray, k: int) -> dict:
+        provider = arrays.provider[idx]
+        w = arrays.hours[idx]
+        present = np.bincount(provider, minlength=arrays.n_providers) > 0
+        hours = np.bincount(provider, weights=w, minlength=arrays.n_providers)[present]
         total = float(hours.sum())
         shares = hours / total if total > 0 else hours * 0.0
-        spreads = by_provider.apply(
-            lambda p: _spread(p[["easting", "northing"]].to_numpy(), p["weekly_hours"].to_numpy()),
-            include_groups=False,
-        )
+        spreads = _spreads(arrays, idx)[present]
+        customers = len(np.unique(arrays.customer[idx]))
         workers = total / hours_per_worker
-        rate = _rate(g)
+        rate = _rate(arrays, idx)
         return {
             "level": level,
             "area": area,
             "providers": int(len(hours)),
-            "customers": int(g["customer_id"].nunique()),
+            "customers": int(customers),
             "hours": total,
-            "customers_per_provider": g["customer_id"].nunique() / max(len(hours), 1),
+            "customers_per_provider": customers / max(len(hours), 1),
             "hours_per_provider": total / max(len(hours), 1),
             "top_provider_share": float(shares.max()) if len(shares) else np.nan,
             "hhi": float(10_000 * (shares**2).sum()),
             "spread_km": float(np.average(spreads, weights=hours)) / 1000.0
             if total > 0
             else np.nan,
-            "criss_cross_index": _criss_cross(g),
-            "overlap_depth": _overlap_depth(g),
+            "criss_cross_index": cci[k],
+            "overlap_depth": _overlap_depth(arrays, idx),
             "mean_rate": rate,
             "rate_index": rate / county_rate if county_rate else np.nan,
-            "rate_cv": _rate_cv(g),
+            "rate_cv": _rate_cv(arrays, idx),
             "care_workers": workers,
             "leavers_per_year": workers * turnover,
             "vacancies": workers * vacancy,
             "recruits_per_year": workers * (turnover + vacancy),
         }
 
-    rows = [summarise("county", "county", lines)]
-    rows += [summarise("district", str(d), g) for d, g in lines.groupby("district", sort=True)]
-    if assignment is not None:
-        plan = _plan(assignment)
-        lines = lines.merge(plan, on="unit_id", how="left")
-        lines["lot_id"] = lines["lot_id"].where(lines["lot_id"].notna(), _SPOT)
-        for lot, g in lines.groupby("lot_id", sort=True):
-            row = summarise("lot", str(lot), g)
-            tier = g["tier"].dropna()
-            row["tier"] = int(tier.iloc[0]) if lot != _SPOT and len(tier) else np.nan
+    rows = []
+    for k, (level, area, idx) in enumerate(areas):
+        row = summarise(level, area, idx, k)
+        if level == "lot":
+            tier = lines["tier"].iloc[idx].dropna()
+            row["tier"] = int(tier.iloc[0]) if area != _SPOT and len(tier) else np.nan
             if row["tier"] == 1:
                 row["providers_proposed"] = 1 if lead_share >= 1 else 2
                 row["hhi_proposed"] = 10_000 * (lead_share**2 + (1 - lead_share) ** 2)
@@ -213,7 +220,7 @@ def market_summary(
             else:
                 row["providers_proposed"] = row["providers"]
                 row["hhi_proposed"] = row["hhi"]
-            rows.append(row)
+        rows.append(row)
     out = pd.DataFrame(rows)
     districts = out[out["level"] == "district"]
     mean = districts["mean_rate"].mean()
@@ -270,20 +277,78 @@ def _plan(assignment: pd.DataFrame) -> pd.DataFrame:
     return plan
 
 
-def _rate(g: pd.DataFrame) -> float:
-    known = g["_cost"].notna()
-    hours = g.loc[known, "weekly_hours"].sum()
-    return float(g.loc[known, "_cost"].sum() / hours) if hours > 0 else np.nan
+@dataclass(frozen=True)
+class _Lines:
+    """The lines as arrays: an area is a set of row positions, not a frame slice.
+
+    Providers, customers and points (distinct easting/northing pairs) are integer codes, so
+    per-area, per-provider figures are ``bincount``s rather than a pandas group per provider
+    per area (200,000 lines in 150 areas: ~40,000 groups).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    hours: np.ndarray
+    cost: np.ndarray
+    provider: np.ndarray
+    n_providers: int
+    customer: np.ndarray
+    point: np.ndarray
+    points: np.ndarray
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame) -> _Lines:
+        xy = lines[["easting", "northing"]].to_numpy(dtype=float)
+        points, point = np.unique(xy, axis=0, return_inverse=True)
+        provider, providers = pd.factorize(lines["provider"])
+        customer, _ = pd.factorize(lines["customer_id"])
+        return cls(
+            x=xy[:, 0],
+            y=xy[:, 1],
+            hours=lines["weekly_hours"].to_numpy(dtype=float),
+            cost=lines["_cost"].to_numpy(dtype=float, na_value=np.nan),
+            provider=provider.astype(np.int64),
+            n_providers=len(providers),
+            customer=customer,
+            point=point.ravel().astype(np.int64),
+            points=points,
+        )
 
 
-def _rate_cv(g: pd.DataFrame) -> float:
-    ok = g["_cost"].notna() & (g["weekly_hours"] > 0)
+def _groups(values: pd.Series) -> list[tuple[object, np.ndarray]]:
+    """Row positions of each value, in sorted value order (as ``groupby(sort=True)``)."""
+    return [(key, g.index.to_numpy()) for key, g in values.groupby(values, sort=True)]
+
+
+def _rate(a: _Lines, idx: np.ndarray) -> float:
+    cost, hours = a.cost[idx], a.hours[idx]
+    known = ~np.isnan(cost)
+    total = hours[known].sum()
+    return float(cost[known].sum() / total) if total > 0 else np.nan
+
+
+def _rate_cv(a: _Lines, idx: np.ndarray) -> float:
+    cost, hours = a.cost[idx], a.hours[idx]
+    ok = ~np.isnan(cost) & (hours > 0)
     if ok.sum() < 2:
         return np.nan
-    rate = g.loc[ok, "_cost"] / g.loc[ok, "weekly_hours"]
-    w = g.loc[ok, "weekly_hours"]
+    w = hours[ok]
+    rate = cost[ok] / w
     mean = np.average(rate, weights=w)
     return float(np.sqrt(np.average((rate - mean) ** 2, weights=w)) / mean)
+
+
+def _spreads(a: _Lines, idx: np.ndarray) -> np.ndarray:
+    """:func:`_spread` of every provider's lines in an area (0 for providers with no hours)."""
+    p, w, x, y = a.provider[idx], a.hours[idx], a.x[idx], a.y[idx]
+    weight = np.bincount(p, weights=w, minlength=a.n_providers)
+    some = weight > 0
+    safe = np.where(some, weight, 1.0)
+    cx = np.bincount(p, weights=w * x, minlength=a.n_providers) / safe
+    cy = np.bincount(p, weights=w * y, minlength=a.n_providers) / safe
+    d2 = (x - cx[p]) ** 2 + (y - cy[p]) ** 2
+    var = np.bincount(p, weights=w * d2, minlength=a.n_providers) / safe
+    return np.where(some, np.sqrt(var), 0.0)
 
 
 def _spread(xy: np.ndarray, w: np.ndarray) -> float:
@@ -298,45 +363,115 @@ def _mst(xy: np.ndarray) -> float:
     return mst_length(pts) if len(pts) >= 2 else 0.0
 
 
-def _criss_cross(g: pd.DataFrame) -> float:
-    whole = _mst(g[["easting", "northing"]].to_numpy())
-    if whole <= 0:
-        return np.nan
-    own = sum(_mst(p[["easting", "northing"]].to_numpy()) for _, p in g.groupby("provider"))
-    return float(own / whole)
+def _criss_cross(a: _Lines, areas: Sequence[np.ndarray]) -> np.ndarray:
+    """The criss-cross index of each area (NaN where its customers share one point).
+
+    Every network the index needs (each area's, and each provider's within each area) is
+    measured in one batch on distinct points: see :func:`_mst_lengths`.
+    """
+    width = a.n_providers + 1  # group k * width + p: provider p in area k; + n_providers: all
+    area = np.concatenate([np.full(len(idx), k, dtype=np.int64) for k, idx in enumerate(areas)])
+    rows = np.concatenate(areas) if len(areas) else np.empty(0, dtype=np.int64)
+    point = a.point[rows]
+    group = np.concatenate([area * width + a.provider[rows], area * width + a.n_providers])
+    length = _mst_lengths(
+        group, np.concatenate([point, point]), a.points, n_groups=len(areas) * width
+    ).reshape(len(areas), width)
+    whole, own = length[:, -1], length[:, :-1].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, own / np.where(whole > 0, whole, 1.0), np.nan)
 
 
-def _overlap_depth(g: pd.DataFrame) -> float:
+def _mst_lengths(
+    group: np.ndarray, point: np.ndarray, points: np.ndarray, *, n_groups: int
+) -> np.ndarray:
+    """Euclidean minimum-spanning-tree length of each group's distinct points.
+
+    ``group`` and ``point`` pair each item with its group (``0 .. n_groups - 1``) and its row
+    of ``points``. Small groups - most of them: a provider's customers in one lot - go through
+    Prim's algorithm on their full distance matrix, many groups of one size at once; large
+    ones through :func:`lotdesign.cost.mst_length` (Delaunay edges). Both give the exact
+    minimum spanning tree, so the lengths agree to rounding.
+    """
+    out = np.zeros(n_groups)
+    if len(group) == 0:
+        return out
+    key = np.unique(group.astype(np.int64) * len(points) + point)
+    g, q = np.divmod(key, len(points))
+    xy = points[q]
+    sizes = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    for n in np.unique(sizes[sizes >= 2]):
+        ids = np.flatnonzero(sizes == n)
+        if n > _DENSE_MST_MAX:
+            for i in ids:
+                out[i] = mst_length(xy[starts[i] : starts[i] + n])
+            continue
+        # Chunks of at most ~2 million distances (16 MB).
+        step = max(1, 2_000_000 // int(n * n))
+        for c in range(0, len(ids), step):
+            chunk = ids[c : c + step]
+            out[chunk] = _prim(xy[starts[chunk][:, None] + np.arange(n)])
+    return out
+
+
+#: Largest group measured on its full distance matrix; beyond it Delaunay edges are cheaper.
+_DENSE_MST_MAX = 48
+
+
+def _prim(pts: np.ndarray) -> np.ndarray:
+    """MST length of each of ``G`` point sets of one size ``n`` (a ``(G, n, 2)`` array)."""
+    diff = pts[:, :, None, :] - pts[:, None, :, :]
+    dist = np.sqrt((diff * diff).sum(axis=-1))
+    rows = np.arange(len(pts))
+    best = dist[:, 0, :].copy()
+    done = np.zeros(best.shape, dtype=bool)
+    done[:, 0] = True
+    total = np.zeros(len(pts))
+    for _ in range(pts.shape[1] - 1):
+        cand = np.where(done, np.inf, best)
+        j = cand.argmin(axis=1)
+        total += cand[rows, j]
+        done[rows, j] = True
+        np.minimum(best, dist[rows, j, :], out=best)
+    return total
+
+
+def _overlap_depth(a: _Lines, idx: np.ndarray) -> float:
     """Other providers' patches (convex hulls) over a line's home, per line.
 
     Counted per distinct point, not per line: lines at one postcode share their hulls, and a
-    large extract has many lines per postcode (200,000 lines: tens of millions of line-hull
-    pairs otherwise).
+    large extract has many lines per postcode. Each hull counts the points strictly inside it
+    (``contains_xy`` on the prepared hull, points in its bounding box only) rather than an
+    index listing every (point, hull) pair: with 300 providers over a county those pairs
+    number millions, and the index query took ten times longer.
     """
-    hulls, owners = [], []
-    for provider, p in g.groupby("provider"):
-        hull = shapely.convex_hull(shapely.multipoints(p[["easting", "northing"]].to_numpy()))
-        if hull.geom_type == "Polygon" and hull.area > 0:
-            hulls.append(hull)
-            owners.append(provider)
-    if not hulls:
+    provider, point = a.provider[idx], a.point[idx]
+    # Distinct (provider, point) pairs, sorted by provider: each provider's points in a run.
+    pair, lines_of_pair = np.unique(provider * len(a.points) + point, return_counts=True)
+    pair_provider, pair_point = np.divmod(pair, len(a.points))
+    owners, at = np.unique(pair_provider, return_inverse=True)
+    hulls = shapely.convex_hull(shapely.multipoints(a.points[pair_point], indices=at.ravel()))
+    keep = (shapely.get_type_id(hulls) == 3) & (shapely.area(hulls) > 0)
+    if not keep.any():
         return 0.0
-    xy, at = np.unique(g[["easting", "northing"]].to_numpy(), axis=0, return_inverse=True)
-    at = at.ravel()
-    tree = shapely.STRtree(hulls)
-    point_idx, hull_idx = tree.query(shapely.points(xy), predicate="within")
-    lines_at = np.bincount(at, minlength=len(xy))
-    # Lines at each point by provider; a hull's own provider's lines there are not "others".
-    provider_code, providers = pd.factorize(g["provider"])
-    own_lines = (
-        pd.Series(1, index=pd.MultiIndex.from_arrays([at, provider_code]))
-        .groupby(level=[0, 1])
-        .sum()
-    )
-    owner_code = providers.get_indexer(np.asarray(owners, dtype=object))[hull_idx]
-    own = own_lines.reindex(pd.MultiIndex.from_arrays([point_idx, owner_code]), fill_value=0)
-    # Points on their own provider's hull boundary are not "within"; count others only.
-    return float((lines_at[point_idx].sum() - own.to_numpy().sum()) / len(g))
+    hulls, owners = hulls[keep], owners[keep]
+    shapely.prepare(hulls)
+    where, lines_at = np.unique(point, return_counts=True)
+    px, py = a.points[where, 0], a.points[where, 1]
+    first = np.searchsorted(pair_provider, owners)
+    last = np.searchsorted(pair_provider, owners, side="right")
+    inside = np.zeros(len(where), dtype=bool)
+    others = 0
+    for hull, (x0, y0, x1, y1), i, j in zip(hulls, shapely.bounds(hulls), first, last, strict=True):
+        box = np.flatnonzero((px >= x0) & (px <= x1) & (py >= y0) & (py <= y1))
+        hit = box[shapely.contains_xy(hull, px[box], py[box])]
+        inside[hit] = True
+        # The hull's own provider's lines at points inside it are not "others".
+        own = inside[np.searchsorted(where, pair_point[i:j])]
+        others += int(lines_at[hit].sum()) - int(lines_of_pair[i:j][own].sum())
+        inside[hit] = False
+    return float(others / len(idx))
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:

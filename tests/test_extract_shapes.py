@@ -417,6 +417,72 @@ def test_damaged_workbooks_are_refused(tmp_path):
         read_extract(good, columns=COLUMNS, delimiter=";")
 
 
+def _grid(path, monkeypatch=None, *, openpyxl_only=False, **options):
+    from lotdesign.io import sniff
+
+    if openpyxl_only:
+        monkeypatch.setattr(sniff, "_open_book", lambda path: sniff._OpenpyxlBook(path))
+    names = {v.casefold() for v in COLUMNS.values()}
+    required = {COLUMNS[k].casefold() for k in ("customer_id", "postcode", "weekly_hours")}
+
+    def score(cells):
+        found = {str(c).strip().casefold() for c in cells if c is not None}
+        return len(found & required), len(found & names)
+
+    return sniff.open_grid(path, score=score, n_required=3, **options)
+
+
+def test_calamine_reads_cells_as_openpyxl_does(tmp_path, monkeypatch):
+    # Every cell kind a council workbook holds, read by both readers: whole numbers, large
+    # numbers, dates (with and without a time), Excel time cells, [h]:mm durations past a day,
+    # a duration under a day, blank text, numbers as text, booleans, leading blank rows.
+    pytest.importorskip("python_calamine")
+    path = _workbook(tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["Packages"]
+    sheet.append([12345, "LS6 1AA", 1.75, 1e20, True, "  ", dt.date(2024, 2, 29), "0123"])
+    sheet.cell(sheet.max_row, 3).number_format = "h:mm"
+    sheet.append([7.0, "LS6 1AA", dt.timedelta(minutes=30), -0.0, 3.25, "", 45748, None])
+    sheet.cell(sheet.max_row, 3).number_format = "[h]:mm"
+    sheet.append(["L9", "LS6 1AA", 7.5, 1, dt.datetime(2025, 4, 1, 13, 5), None, None, None])
+    book.save(path)
+    fast = _grid(path)
+    slow = _grid(path, monkeypatch, openpyxl_only=True)
+    assert fast.detected["file"] == "Excel workbook (read with calamine)"
+    assert slow.detected["file"] == "Excel workbook (read with openpyxl)"
+    assert fast.header == slow.header and fast.header_row == slow.header_row == 4
+    assert fast.rows == slow.rows
+    assert [type(c) for c in fast.rows[-3][1][:4]] == [int, str, dt.datetime, float]
+    assert fast.rows[0][1][2] == dt.time(7, 30)
+    assert fast.rows[4][1][2] == dt.timedelta(hours=42)
+
+
+def test_workbook_with_error_cells_is_read_with_openpyxl(tmp_path, lookup):
+    # calamine reads #N/A as blank, and a blank end date is a valid (open-ended) reading: a
+    # sheet with error cells is read the careful way, and the reader says so.
+    pytest.importorskip("python_calamine")
+    path = _workbook(tmp_path / "errors.xlsx", notes_first=False, titles=False)
+    book = openpyxl.load_workbook(path)
+    book["Packages"]["H2"] = "#N/A"  # an error cell (t="e"), as a failed VLOOKUP leaves
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert b't="e"' in archive.read("xl/worksheets/sheet1.xml")
+    ex = _read(path, lookup)
+    assert "read with openpyxl: the sheet holds error cells" in ex.detected["file"]
+    bad = ex.rejected.set_index("source_row")
+    assert list(bad.index) == [2]
+    assert "#N/A" in bad.loc[2, "reason"]
+
+
+def test_workbook_read_with_openpyxl_without_calamine(lookup, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "python_calamine", None)  # import fails: not installed
+    ex = _read(_workbook(tmp_path / "book.xlsx"), lookup)
+    assert_truth(ex)
+    assert ex.detected["file"].startswith("Excel workbook (read with openpyxl; install")
+
+
 # --- rows that cannot be used, each with its own reason -----------------------------------------
 
 

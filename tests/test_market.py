@@ -160,3 +160,82 @@ def test_inputs_checked():
         market.market_summary(lines, turnover=37.4)
     with pytest.raises(ValidationError, match="weekly_hours"):
         market.market_summary(lines.assign(weekly_hours=-1.0))
+
+
+def mixed_market() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lines sharing points, unknown providers, one provider at one point, one on a line."""
+    rng = np.random.default_rng(13)
+    n = 600
+    pts = np.round(rng.uniform(0, 20_000, (120, 2)))
+    pts[:10] = np.column_stack([np.arange(10) * 250.0, np.full(10, 4_000.0)])  # collinear
+    at = rng.integers(0, len(pts), n)
+    at[:4] = 50  # "Solo" works at one point
+    at[4:9] = np.arange(5)  # "Line" works along the collinear run: no patch
+    provider = np.array([f"P{p}" for p in rng.integers(0, 9, n)], dtype=object)
+    provider[:4], provider[4:9] = "Solo", "Line"
+    provider[rng.random(n) < 0.05] = None
+    hours = np.round(rng.lognormal(2, 0.6, n) * 4) / 4
+    cost = hours * rng.uniform(20, 30, n)
+    cost[::17] = np.nan
+    x, y = pts[at, 0], pts[at, 1]
+    lines = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in rng.integers(0, 400, n)],
+            "weekly_hours": hours,
+            "weekly_cost": cost,
+            "provider": provider,
+            "easting": x,
+            "northing": y,
+            "district": np.where(x < 10_000, "D1", "D2"),
+            "unit_id": [f"U{u}" for u in (x // 10_000).astype(int) * 2 + (y // 10_000).astype(int)],
+        }
+    )
+    plan = pd.DataFrame(
+        {
+            "unit_id": ["U0", "U1", "U2", "U3"],
+            "lot_id": ["L1", "L1", "L2", None],
+            "tier": [1, 1, 2, 3],
+        }
+    )
+    return lines, plan
+
+
+def test_market_figures_match_the_per_group_computation():
+    # Known values from the first implementation (one spanning tree, one hull set and one
+    # spread per pandas group per area), before the figures were computed on arrays in one
+    # batch; they agreed to 6e-16 relative on this and larger fixtures.
+    lines, plan = mixed_market()
+    s = market.market_summary(lines, assignment=plan).set_index("area")
+    known = [  # area, criss_cross_index, overlap_depth, spread_km
+        ("county", 6.3622176694040435, 6.696666666666666, 7.958229057467164),
+        ("D1", 6.18155429077546, 5.924698795180723, 6.296740417126688),
+        ("D2", 6.574149065710042, 5.552238805970149, 6.6485476281927784),
+        ("(spot)", 5.796446089493049, 2.9761904761904763, 4.292713081008457),
+        ("L1", 6.18155429077546, 5.924698795180723, 6.296740417126688),
+        ("L2", 6.517151738892534, 4.070422535211268, 3.8813782872704254),
+    ]
+    for area, cci, depth, spread in known:
+        assert s.loc[area, "criss_cross_index"] == pytest.approx(cci, rel=1e-12)
+        assert s.loc[area, "overlap_depth"] == pytest.approx(depth, rel=1e-12)
+        assert s.loc[area, "spread_km"] == pytest.approx(spread, rel=1e-12)
+    assert list(s["providers"]) == [13, 12, 10, 10, 12, 10]
+    assert list(s["customers"]) == [310, 227, 190, 105, 227, 114]
+    assert s.loc["county", "hours"] == pytest.approx(5226.0)
+
+
+def test_batched_spanning_trees_match_delaunay_ones():
+    from lotdesign.cost import mst_length
+
+    rng = np.random.default_rng(5)
+    sets = [rng.uniform(0, 5_000, (n, 2)) for n in (2, 3, 4, 7, 20, 48, 49, 130)]
+    sets.append(np.column_stack([np.arange(12) * 100.0, np.zeros(12)]))  # collinear
+    gx, gy = np.meshgrid(np.arange(6) * 100.0, np.arange(5) * 100.0)
+    sets.append(np.column_stack([gx.ravel(), gy.ravel()]))  # a grid: many equal edges
+    sets.append(np.array([[1.0, 1.0], [1.0, 1.0], [4.0, 5.0]]))  # a repeated point
+    points, point = np.unique(np.vstack(sets), axis=0, return_inverse=True)
+    group = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+    got = market._mst_lengths(group, point.ravel(), points, n_groups=len(sets) + 1)
+    want = [mst_length(s) for s in sets] + [0.0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got[-2] == pytest.approx(5.0)
+    assert got[-3] == pytest.approx(29 * 100.0)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Sequence
@@ -271,8 +272,6 @@ def _read_workbook(
 ) -> Grid:
     import difflib
 
-    import openpyxl
-
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -290,12 +289,9 @@ def _read_workbook(
             f"{path} is a ZIP archive, not an Excel workbook. Unzip it and point "
             "inputs.packages at the extract inside."
         )
+    book = _open_book(path)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise _broken_workbook(path, exc) from None
-    try:
-        titles = list(book.sheetnames)
+        titles = book.titles
         if sheet is not None:
             if isinstance(sheet, int):
                 if not 0 <= sheet < len(titles):
@@ -316,37 +312,169 @@ def _read_workbook(
             how = "declared"
         else:
             chosen, how = _find_sheet(path, book, titles, score, n_required)
+        if not book.is_table(chosen):
+            raise ValidationError(f"{path}: sheet '{chosen}' is a chart, not a table.")
+        if isinstance(book, _CalamineBook) and _has_error_cells(path, chosen):
+            # calamine reads an error cell (#N/A, #REF!) as blank, and a blank end date or
+            # provider is a valid reading: such a sheet is read cell by cell with openpyxl.
+            book.close()
+            book = _OpenpyxlBook(path)
+            book.note = (
+                "read with openpyxl: the sheet holds error cells such as #N/A, which the "
+                "fast reader (calamine) would read as blank"
+            )
         try:
-            worksheet = book[chosen]
-            if not hasattr(worksheet, "iter_rows"):
-                raise ValidationError(f"{path}: sheet '{chosen}' is a chart, not a table.")
-            worksheet.reset_dimensions()  # some exporters write a wrong size; read every cell
-            records = [[_cell(c) for c in r] for r in worksheet.iter_rows(values_only=True)]
-        except ValidationError:
-            raise
+            records = book.rows(chosen)
         except Exception as exc:
             raise _broken_workbook(path, exc, f" (sheet '{chosen}')") from None
+        note = book.note
     finally:
         book.close()
     if all(_empty(r) for r in records):
         raise ValidationError(f"{path}: sheet '{chosen}' is empty. Set inputs.sheet.")
-    detected = {"file": "Excel workbook", "sheet": f"'{chosen}' ({how})"}
+    detected = {"file": f"Excel workbook ({note})", "sheet": f"'{chosen}' ({how})"}
     index = _header_index(path, records, score, n_required, header_row, detected)
     return _make_grid(records, index, text=False, detected=detected)
+
+
+def _open_book(path: Path) -> _CalamineBook | _OpenpyxlBook:
+    """The workbook, through calamine (Rust; ~9x faster on 200,000 rows), else openpyxl."""
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:
+        book: _CalamineBook | _OpenpyxlBook = _OpenpyxlBook(path)
+        book.note = "read with openpyxl; install python-calamine to read workbooks faster"
+        return book
+    return _CalamineBook(path)
+
+
+class _OpenpyxlBook:
+    """A workbook read with openpyxl (``read_only``, cached formula values)."""
+
+    def __init__(self, path: Path) -> None:
+        import openpyxl
+
+        self.path = path
+        self.note = "read with openpyxl"
+        try:
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise _broken_workbook(path, exc) from None
+        self.titles = list(self.book.sheetnames)
+
+    def is_table(self, title: str) -> bool:
+        return hasattr(self.book[title], "iter_rows")
+
+    def rows(self, title: str, limit: int | None = None) -> list[list[object]]:
+        worksheet = self.book[title]
+        worksheet.reset_dimensions()  # some exporters write a wrong size; read every cell
+        return [[_cell(c) for c in r] for r in worksheet.iter_rows(max_row=limit, values_only=True)]
+
+    def close(self) -> None:
+        self.book.close()
+
+
+class _CalamineBook:
+    """A workbook read with calamine, its cells made what openpyxl gives.
+
+    calamine gives every number as a float, a date-only cell as a ``date`` and a blank cell
+    as ``""``; openpyxl (and so the rest of the reader) gives whole numbers as ``int``, dates
+    as ``datetime`` and blanks as None. Excel time cells come as ``time`` and ``[h]:mm``
+    durations as ``timedelta`` from both. Row and column positions start at A1 in both
+    (``skip_empty_area=False``), so row numbers are the spreadsheet's.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+        self.path = path
+        self.note = "read with calamine"
+        try:
+            self.book = CalamineWorkbook.from_path(str(path))
+            meta = self.book.sheets_metadata
+        except Exception as exc:  # CalamineError, or a zip/XML error underneath
+            raise _broken_workbook(path, exc) from None
+        self.titles = [m.name for m in meta]
+        self._tables = {m.name for m in meta if m.typ == SheetTypeEnum.WorkSheet}
+        self._sheets: dict[str, object] = {}
+        self.closed = False
+
+    def is_table(self, title: str) -> bool:
+        return title in self._tables
+
+    def rows(self, title: str, limit: int | None = None) -> list[list[object]]:
+        if title not in self._sheets:  # parsed once: the sheet search and the read share it
+            self._sheets[title] = self.book.get_sheet_by_name(title)
+        cells = self._sheets[title].to_python(skip_empty_area=False, nrows=limit)
+        return [[_calamine_cell(c) for c in r] for r in cells]
+
+    def close(self) -> None:
+        self._sheets.clear()
+        if not self.closed:  # closed early when a sheet falls back to openpyxl
+            self.book.close()
+            self.closed = True
+
+
+#: Whole numbers below this come back as ``int``, as openpyxl gives them (Excel writes larger
+#: ones in E notation, which openpyxl reads as float).
+_INT_LIMIT = 1e15
+
+
+def _calamine_cell(value: object) -> object:
+    kind = type(value)
+    if kind is str:
+        return None if not value or value.isspace() else value
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < _INT_LIMIT else value
+    if kind is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _has_error_cells(path: Path, title: str) -> bool:
+    """Whether a sheet's XML holds a cell of type error (``t="e"``: #N/A, #REF!, #DIV/0!)."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+            rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            rid = next(
+                (
+                    s.get(f"{rel_ns}id")
+                    for s in workbook.iter(f"{ns}sheet")
+                    if s.get("name") == title
+                ),
+                None,
+            )
+            target = targets.get(rid)
+            if not target:
+                return True  # cannot tell: read the careful way
+            part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            part = posixpath.normpath(part)
+            tail = b""
+            with archive.open(part) as fh:
+                while chunk := fh.read(1 << 22):
+                    block = tail + chunk
+                    if b't="e"' in block or b"t='e'" in block:
+                        return True
+                    tail = block[-8:]
+    except (KeyError, zipfile.BadZipFile, ET.ParseError, OSError):
+        return True  # a damaged part: openpyxl's error message names it
+    return False
 
 
 def _find_sheet(path, book, titles, score, n_required) -> tuple[str, str]:
     fits, best = [], (titles[0], (-1, -1))
     for title in titles:
-        worksheet = book[title]
-        if not hasattr(worksheet, "iter_rows"):
+        if not book.is_table(title):
             continue
         try:
-            worksheet.reset_dimensions()
-            head = [
-                [_cell(c) for c in r]
-                for r in worksheet.iter_rows(max_row=settings.HEADER_SEARCH_ROWS, values_only=True)
-            ]
+            head = book.rows(title, settings.HEADER_SEARCH_ROWS)
         except Exception as exc:
             raise _broken_workbook(path, exc, f" (sheet '{title}')") from None
         found = _search(head, score, n_required)
