@@ -16,6 +16,9 @@ Run from the repository root::
     nice -n 10 .venv/bin/python benchmarks/bench_lots.py                  # 500 and 2,000
     nice -n 10 .venv/bin/python benchmarks/bench_lots.py --sizes 500 --skip-spopt
     nice -n 10 .venv/bin/python benchmarks/bench_lots.py --sizes 35000 --skip-spopt --json
+    # the engine's own speed, straight-line drive times, one tool:
+    nice -n 10 /usr/bin/time -v .venv/bin/python benchmarks/bench_lots.py --sizes 35000 \
+        --no-demo --skip-spopt --bound-max 0 --no-land --tools standard --json
 
 This is a benchmark, not a timed test.
 """
@@ -116,11 +119,19 @@ def judge(units: pd.DataFrame, assignment: pd.DataFrame, rules: LotRules) -> dic
     }
 
 
-def instances(sizes: list[int], seed: int, demo: bool) -> list[tuple[str, pd.DataFrame]]:
+def instances(
+    sizes: list[int], seed: int, demo: bool, *, land: bool = True
+) -> list[tuple[str, pd.DataFrame]]:
     out = [(f"grid {n:,}", grid_units(n, seed=n + seed)) for n in sizes]
     if demo:
         units = build_demo_units()
         out.append((f"demo county ({len(units):,})", units))
+    if not land:
+        # Without polygons there is no land to go round: straight-line drive-time estimates
+        # everywhere (lotdesign.travel.land_of_units), as the engine measured before paths
+        # over land, so its own speed can be compared across versions.
+        out = [(f"{name}, no land paths", pd.DataFrame(u.drop(columns="geometry", errors="ignore")))
+               for name, u in out]  # fmt: skip
     return out
 
 
@@ -154,11 +165,23 @@ def main(argv: list[str] | None = None) -> int:
         default=[0],
         help="design seeds; each tool runs once per seed (spread of results across seeds)",
     )
+    p.add_argument(
+        "--no-land",
+        action="store_true",
+        help="units without polygons: straight-line drive times (no paths over land)",
+    )
+    p.add_argument(
+        "--tools",
+        nargs="+",
+        choices=("defaults", "standard", "thorough", "spopt"),
+        default=None,
+        help="run only these tools (default: all that apply)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     args = p.parse_args(argv)
     rules = LotRules()
     rows: list[dict[str, Any]] = []
-    for name, units in instances(args.sizes, args.seed, not args.no_demo):
+    for name, units in instances(args.sizes, args.seed, not args.no_demo, land=not args.no_land):
         hours = float(units["hours"].sum())
         print(f"[{name}] {len(units):,} units, {hours:,.0f} h", file=sys.stderr)
         bound = math.nan
@@ -195,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         if not args.skip_spopt:
             tools.append(("spopt MaxPHeuristic", run_spopt))
+        if args.tools is not None:
+            keys = {"defaults": "engine defaults", "standard": "search: standard",
+                    "thorough": "search: thorough", "spopt": "spopt"}  # fmt: skip
+            tools = [t for t in tools if any(keys[k] in t[0] for k in args.tools)]
         for seed in args.seeds:
             results = {}
             for tool, fn in tools:

@@ -246,6 +246,19 @@ class _Instance:
         beyond[2, has] = np.add.reduceat(count * (far_r | far_d), offsets)
         return mins, miles, beyond
 
+    def adjacency_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Shared-edge adjacency as CSR arrays (``indptr``, ``indices``), built once."""
+        csr = getattr(self, "_adj_csr", None)
+        if csr is None:
+            lengths = np.fromiter((len(a) for a in self.adj), dtype=np.int64, count=self.n)
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(lengths, out=indptr[1:])
+            indices = np.fromiter(
+                (v for a in self.adj for v in a), dtype=np.int64, count=int(indptr[-1])
+            )
+            csr = self._adj_csr = (indptr, indices)
+        return csr
+
     def parts(self, members: Sequence[int]) -> int:
         """Number of connected parts of ``members`` through shared edges."""
         left = set(int(m) for m in members)

@@ -25,17 +25,26 @@ def _packing_lp(
 ) -> highspy.HighsLp:
     """Set-packing LP: each unit (and each fixed centre) in at most one chosen column."""
     cost = np.array([c.travel - inst.penalty * c.hours + inst.lot_cost for c in columns])
+    # A row per unit of the instance, held or not. Rows for the held units only are the same
+    # LP, but HiGHS's path (and so the dive's plans) depends on the row count: measured, they
+    # cut the 35,000-unit standard search from 559 to 500 CPU seconds, and moved its
+    # objective +0.45% (and the 5,000-unit one -0.31%), so plans are kept as they were.
+    members = [col.members for col in columns]
+    n_units = inst.n
     groups = sorted({c.group for c in columns if c.group >= 0})
-    row_of = {g: inst.n + i for i, g in enumerate(groups)}
-    n_rows = inst.n + len(groups)
-    segments = []
-    for col in columns:
-        seg = col.members
-        if col.group >= 0:
-            seg = np.append(seg, row_of[col.group])
-        if count is not None:
-            seg = np.append(seg, n_rows)
-        segments.append(seg)
+    row_of = {g: n_units + i for i, g in enumerate(groups)}
+    n_rows = n_units + len(groups)
+    if not groups and count is None:
+        segments = members
+    else:
+        segments = []
+        for col, seg in zip(columns, members, strict=True):
+            if col.group >= 0:
+                seg = np.append(seg, row_of[col.group])
+            if count is not None:
+                seg = np.append(seg, n_rows)
+            segments.append(seg)
+    lengths = np.fromiter(map(len, segments), np.int64, len(segments))
     row_lower = np.full(n_rows, -highspy.kHighsInf)
     row_upper = np.ones(n_rows)
     if count is not None:
@@ -43,7 +52,7 @@ def _packing_lp(
         row_upper = np.append(row_upper, float(count[1]))
         n_rows += 1
     starts = np.zeros(len(columns) + 1, dtype=np.int32)
-    starts[1:] = np.cumsum([len(seg) for seg in segments])
+    starts[1:] = np.cumsum(lengths)
     index = np.concatenate(segments).astype(np.int32)
     lp = highspy.HighsLp()
     lp.num_col_ = len(columns)
@@ -82,6 +91,14 @@ def _select(
         return [], {"status": "no candidates", "columns": 0, "lp_bound": math.nan}
     h = new_highs(random_seed=int(seed) % 2_147_483_647, threads=1)
     h.passModel(_packing_lp(inst, columns, count))
+    # Columns of each unit (CSR), so a pick kills the columns it clashes with directly.
+    flat = np.concatenate([c.members for c in columns])
+    lengths = np.fromiter((len(c.members) for c in columns), np.int64, len(columns))
+    held, inverse = np.unique(flat, return_inverse=True)
+    by_unit = np.repeat(np.arange(len(columns)), lengths)[np.argsort(inverse, kind="stable")]
+    unit_start = np.zeros(len(held) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inverse, minlength=len(held)), out=unit_start[1:])
+    has_groups = any(c.group >= 0 for c in columns)
     alive = np.ones(len(columns), dtype=bool)
     free = np.ones(inst.n, dtype=bool)
     groups_used: set[int] = set()
@@ -112,11 +129,15 @@ def _select(
             if columns[j].group >= 0:
                 groups_used.add(columns[j].group)
         alive[pick] = False
-        dead = [
-            j
-            for j in np.flatnonzero(alive).tolist()
-            if not free[columns[j].members].all() or columns[j].group in groups_used
-        ]
+        taken = np.searchsorted(held, np.concatenate([columns[j].members for j in pick.tolist()]))
+        clash = np.zeros(len(columns), dtype=bool)
+        for a, b in zip(unit_start[taken].tolist(), unit_start[taken + 1].tolist(), strict=True):
+            clash[by_unit[a:b]] = True
+        if has_groups and groups_used:
+            clash |= np.fromiter(
+                (c.group in groups_used for c in columns), dtype=bool, count=len(columns)
+            )
+        dead = np.flatnonzero(alive & clash).tolist()
         alive[dead] = False
         fix = np.asarray(pick, dtype=np.int32)
         h.changeColsBounds(len(fix), fix, np.ones(len(fix)), np.ones(len(fix)))
