@@ -85,8 +85,10 @@ def modelled_per_visit(points: np.ndarray, area: float, visits_per_round: int) -
     params = cost.TravelParams(
         circuity=1.0, scheduling_factor=1.0, visits_per_round=visits_per_round
     )
-    # Enough hours that every customer needs a call in every slot: the round sees all n.
-    t = cost.travel_per_visit(n, area, weekly_hours=n * 40.0, params=params)
+    # One call a slot for every customer, as simulated: the round sees all n, n calls a slot
+    # (so the model's whole rounds match the simulation's ceil(n / c)).
+    hours_each = 7 * params.slots_per_day * params.mean_visit_minutes / 60.0
+    t = cost.travel_per_visit(n, area, weekly_hours=n * hours_each, params=params)
     return float(t["miles_per_visit"]) * settings.METRES_PER_MILE
 
 

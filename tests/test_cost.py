@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -319,14 +319,39 @@ def test_top_of_the_scheduling_range_lands_on_published_averages():
     assert t["travel_share"] == pytest.approx(settings.HCA_TRAVEL_SHARE, rel=0.06)
 
 
+def _paid(slot_visits: float, c: float = settings.VISITS_PER_ROUND) -> float:
+    rounds = max(slot_visits / c + 0.5, 1.0)
+    return 1.0 - rounds / max(slot_visits, 1.0)
+
+
 def test_travel_follows_bhh_scaling():
     t = cost.travel_per_visit([10, 40], [1e8, 1e8], weekly_hours=[50, 200])
-    # Four times the customers in the same area: half the travel per visit.
-    assert t["miles_per_visit"][1] == pytest.approx(t["miles_per_visit"][0] / 2)
+    # Four times the customers in the same area: half the distance between calls, with more of
+    # the calls reached by a paid leg (fuller rounds).
+    slot_visits = t["visits_week"] / 7 / settings.CALL_SLOTS_PER_DAY
+    paid = [_paid(v) for v in slot_visits]
+    assert t["miles_per_visit"][1] == pytest.approx(t["miles_per_visit"][0] / 2 * paid[1] / paid[0])
+    # Speed changes minutes, not miles.
     slow = cost.travel_per_visit(20, 1e8, rurality="urban")
     fast = cost.travel_per_visit(20, 1e8, rurality="village_dispersed")
     assert slow["miles_per_visit"] == pytest.approx(fast["miles_per_visit"])
     assert slow["minutes_per_visit"] > fast["minutes_per_visit"]
+
+
+def test_rounds_are_whole():
+    # Few calls a slot: rounds cannot be filled, so fewer calls are reached by a paid leg.
+    c = settings.VISITS_PER_ROUND
+    mean_visit = cost.TravelParams().mean_visit_minutes
+    per_slot = 7 * settings.CALL_SLOTS_PER_DAY * mean_visit / 60  # weekly hours: 1 call a slot
+    one, three, many = cost.travel_per_visit(
+        [1, 3, 300],
+        [1e8, 1e8, 1e8],
+        weekly_hours=[per_slot, 3 * per_slot, 300 * per_slot],
+    ).itertuples(index=False)
+    assert one.miles_per_visit == 0.0  # one call a slot: the carer drives from home
+    geometric = three.miles_per_visit / (1 - 1 / 3)  # one round of three calls, two paid
+    assert many.miles_per_visit == pytest.approx(geometric / 10 * (1 - (300 / c + 0.5) / 300))
+    assert 1 - (300 / c + 0.5) / 300 == pytest.approx(1 - 1 / c, abs=0.002)
 
 
 @hsettings(max_examples=60, deadline=None)
@@ -338,6 +363,11 @@ def test_travel_follows_bhh_scaling():
     hours_each=st.floats(0.5, 60),
 )
 def test_denser_customers_never_travel_further(n, extra, area, shrink, hours_each):
+    # Once a provider fills half a round a slot: below that each added customer adds paid
+    # legs to the one round it runs (one call a slot pays none).
+    mean_visit = cost.TravelParams().mean_visit_minutes
+    slot_visits = n * hours_each * 60 / mean_visit / 7 / settings.CALL_SLOTS_PER_DAY
+    assume(slot_visits >= settings.VISITS_PER_ROUND / 2)
     base = cost.travel_per_visit(n, area, weekly_hours=n * hours_each)
     more = cost.travel_per_visit(n + extra, area, weekly_hours=(n + extra) * hours_each)
     smaller = cost.travel_per_visit(n, area * shrink, weekly_hours=n * hours_each)
@@ -381,6 +411,36 @@ def test_patch_area_mst():
     assert half == pytest.approx(cost.patch_area(square[:, 0], square[:, 1]) / 4)
     with pytest.raises(ValidationError, match="method"):
         cost.patch_area([0, 1], [0, 1], method="kde")
+
+
+def test_patch_area_for_a_share_of_the_customers():
+    rng = np.random.default_rng(3)
+    square = rng.uniform(0, 10_000, (200, 2))
+    full = cost.patch_area(square[:, 0], square[:, 1])
+    # Uniform points: a provider holding 30% of them sees the same area (its tree is shorter
+    # by sqrt(0.3), its customers fewer by 0.3).
+    share = cost.patch_area(square[:, 0], square[:, 1], share=0.3)
+    assert share == pytest.approx(full, rel=0.15)
+    # Customers clustered in 40 villages: the gaps between villages stay when a provider holds
+    # fewer of them, so its rounds see a larger area than uniform thinning assumes.
+    villages = rng.uniform(0, 10_000, (40, 2))
+    homes = np.repeat(villages, 5, axis=0) + rng.normal(0, 30, (200, 2))
+    own = cost.patch_area(homes[:, 0], homes[:, 1])
+    thinned = cost.patch_area(homes[:, 0], homes[:, 1], share=0.3)
+    assert thinned > 1.5 * own
+    # Seeded: the same customers give the same area; no draws assumes uniform thinning.
+    assert cost.patch_area(homes[:, 0], homes[:, 1], share=0.3) == thinned
+    assert cost.patch_area(homes[:, 0], homes[:, 1], share=0.3, draws=0) == own
+    with pytest.raises(ValidationError, match="share"):
+        cost.patch_area([0, 1], [0, 1], share=0.0)
+    with pytest.raises(ValidationError, match="share_draws"):
+        cost.TravelParams(share_draws=-1)
+    # A named setting, reachable from the run spec's cost.travel section.
+    from lotdesign.spec import CostTravel
+
+    assert cost.TravelParams().share_draws == settings.TRAVEL_SHARE_DRAWS
+    given_draws = CostTravel(share_draws=4).given()
+    assert cost.TravelParams.from_mapping(given_draws).share_draws == 4
 
 
 def test_patch_travel_small_groups_use_overall_density(customers):

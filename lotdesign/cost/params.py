@@ -196,6 +196,9 @@ class TravelParams(_FromMapping):
         Rounds against shortest tours (calibrated on simulated care rounds, bench_rounds.py).
     visit_mix : dict
         Visits a week by visit length (minutes); its mean converts hours to visits.
+    share_draws : int
+        Seeded samples of a lot's customers on which the area a provider holding a share of
+        the lot sees is measured (0: assume it thins as for uniform points).
     """
 
     #: Dimensionless; ``settings.BHH_CONSTANT`` (Applegate et al. 2011).
@@ -212,12 +215,19 @@ class TravelParams(_FromMapping):
     scheduling_factor: float = field(default_factory=lambda: settings.ROUND_SCHEDULING_FACTOR)
     #: Visits a week by visit minutes; ``settings.VISIT_LENGTH_MIX`` (Torbay FCoC 2022, copied).
     visit_mix: Mapping[int, float] = field(default_factory=lambda: dict(settings.VISIT_LENGTH_MIX))
+    #: Draws (>= 0); ``settings.TRAVEL_SHARE_DRAWS`` (benchmarks/bench_rounds.py).
+    share_draws: int = field(default_factory=lambda: settings.TRAVEL_SHARE_DRAWS)
 
     def __post_init__(self) -> None:
         for name in ("bhh_constant", "circuity", "scheduling_factor", "slots_per_day"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise ValidationError(f"TravelParams.{name} must be a number > 0, got {value!r}.")
+        draws = self.share_draws
+        if isinstance(draws, bool) or not isinstance(draws, int) or draws < 0:
+            raise ValidationError(
+                f"TravelParams.share_draws must be a whole number >= 0, got {draws!r}."
+            )
         if not self.visits_per_round >= 1:
             raise ValidationError(
                 f"TravelParams.visits_per_round must be >= 1, got {self.visits_per_round!r}."

@@ -346,7 +346,13 @@ def monte_carlo(
 
     Each input of :data:`RANGED` is drawn from a triangular distribution on its range with
     the base case's value as its mode (a range not containing the base value is widened to
-    it); the draws are independent.
+    it); the draws are independent. Speed and circuity are not: winding roads are also slow
+    ones, so drive minutes (circuity / speed) vary more than independent draws give, and the
+    P10-P90 of minutes-driven metrics (care-worker hours released, the travel saving's value)
+    is narrower than it should be. No published joint distribution is at hand to correlate
+    them (``benchmarks/bench_roads.py`` measures road against straight-line time, one figure
+    per rurality class, not the spread of the pair); a council with a road network should
+    route drive times (``travel.roads``) rather than lean on either range.
 
     Parameters
     ----------

@@ -2,10 +2,12 @@
 
 The Beardwood-Halton-Hammersley law -- a shortest tour through ``n`` random points in an area
 ``A`` is about ``k * sqrt(n * A)`` -- turned into road miles and minutes per visit
-(:func:`travel_per_visit`), with a calibrated factor for real rounds. :func:`patch_area`
-estimates the area a set of customers lie in (from their minimum spanning tree,
-:func:`mst_length`, or a corrected convex hull), and :func:`patch_travel` prices travel for
-each group of customers (a provider's patch, a lot).
+(:func:`travel_per_visit`), with whole rounds (each round's first drive unpaid) and a
+calibrated factor for real rounds. :func:`patch_area` estimates the area a set of customers
+lie in (from their minimum spanning tree, :func:`mst_length`, or a corrected convex hull),
+also as a provider holding a share of them sees it, and :func:`patch_travel` prices travel
+for each group of customers (a provider's patch, a lot). ``benchmarks/bench_rounds.py``
+validates the level and the change zoning makes on OR-Tools care rounds on real postcodes.
 """
 
 from __future__ import annotations
@@ -40,9 +42,13 @@ def travel_per_visit(
 
     A round in one call slot visits the customers who need a call then: ``n_slot = n *
     min(1, visits a day / slots)``. Its shortest tour is ``k * sqrt(n_slot * A)``
-    (Beardwood-Halton-Hammersley), so ``k * sqrt(A / n_slot)`` a visit, of which
-    ``(c - 1) / c`` is paid (the drive to the first call is not). Road miles add circuity and
-    the calibrated scheduling factor; minutes divide by the rurality's speed.
+    (Beardwood-Halton-Hammersley), so ``k * sqrt(A / n_slot)`` a visit. The drive to each
+    round's first call is unpaid, and rounds are whole: with ``v`` calls in a slot and ``c``
+    calls a round, ``max(v / c + 1/2, 1)`` rounds (the last one half full on average), so a
+    share ``1 - rounds / v`` of the calls is reached by a paid leg -- ``(c - 1) / c`` for a
+    large provider, less for a small one. Road miles add circuity and the calibrated
+    scheduling factor (so travel scales exactly with both); minutes divide by the rurality's
+    speed.
 
     Parameters
     ----------
@@ -70,7 +76,7 @@ def travel_per_visit(
     >>> t = travel_per_visit(25, 284e6, weekly_hours=25 * 12.6)  # optimised rounds
     >>> round(float(t["miles_per_visit"]), 1)
     1.7
-    >>> real = TravelParams(scheduling_factor=1.67)  # real rotas' national average
+    >>> real = TravelParams(scheduling_factor=1.72)  # real rotas' national average
     >>> t = travel_per_visit(25, 284e6, weekly_hours=25 * 12.6, params=real)
     >>> round(float(t["miles_per_visit"]), 1)
     3.1
@@ -118,7 +124,7 @@ def _travel(
     visits_week = hours * 60.0 / mean_visit
     calls_a_day = visits_week / 7.0 / n
     slot_n = np.maximum(n * np.minimum(1.0, calls_a_day / p.slots_per_day), 1.0)
-    paid_legs = 1.0 - 1.0 / p.visits_per_round
+    paid_legs = _paid_legs(visits_week / 7.0 / p.slots_per_day, p.visits_per_round)
     straight_m = p.bhh_constant * np.sqrt(area / slot_n) * paid_legs
     miles = straight_m * p.circuity * p.scheduling_factor / settings.METRES_PER_MILE
     minutes = miles * mpm
@@ -132,12 +138,29 @@ def _travel(
     }
 
 
+def _paid_legs(slot_visits: np.ndarray, visits_per_round: float) -> np.ndarray:
+    """Share of a slot's calls reached by a paid leg: all but each round's first call.
+
+    Rounds are whole: a provider with ``v`` calls in a slot runs ``v / c`` rounds plus, on
+    average, half a round for the part-filled last one (at least one round), and each round's
+    first drive is unpaid. A large provider pays ``(c - 1) / c`` of its legs; a small one,
+    whose rounds cannot be filled, pays fewer (with one call a slot, none).
+    ``benchmarks/bench_rounds.py``: providers with 6-12 customers ran 5.4 calls a carer-shift
+    against 6.4-7.2 for those with 20 or more, and the model without this overstated today's
+    small providers' travel.
+    """
+    rounds = np.maximum(slot_visits / visits_per_round + 0.5, 1.0)
+    return np.clip(1.0 - rounds / np.maximum(slot_visits, 1.0), 0.0, 1.0)
+
+
 def patch_area(
     x: Sequence[float] | np.ndarray,
     y: Sequence[float] | np.ndarray,
     *,
     method: str = "mst",
     bhh_constant: float | None = None,
+    share: float = 1.0,
+    draws: int | None = None,
 ) -> float:
     """Effective area (m²) of the patch a set of customers lie in, as rounds see it.
 
@@ -150,6 +173,14 @@ def patch_area(
     convex region but too large for clustered ones. ``benchmarks/bench_travel.py`` compares
     both against simulated rounds. Duplicate points (customers sharing a postcode) count once.
 
+    ``share`` < 1 (``"mst"`` only): the area as a provider holding that share of the
+    customers sees it -- the mean, over ``draws`` seeded samples of ``share`` of the points,
+    of the sample's MST-area. For uniform points this is the patch's own area (a sample's
+    tree shrinks as ``sqrt(share)``); for customers clustered in villages it is larger, since
+    the gaps between villages do not shrink when a provider holds fewer of the customers.
+    ``benchmarks/bench_rounds.py`` found that uniform thinning under-predicts the lead's and
+    secondary's travel in rural lots by about 12%.
+
     Parameters
     ----------
     x, y : array-like
@@ -157,6 +188,12 @@ def patch_area(
     method : {"mst", "hull"}
     bhh_constant : float, optional
         ``k`` of the tour law, for ``method="mst"`` (default ``settings.BHH_CONSTANT``).
+    share : float
+        Share (0, 1] of the customers one provider holds, spread over the patch; below 1 the
+        area is measured on samples of that share (``method="mst"``; ``"hull"`` ignores it).
+    draws : int, optional
+        Seeded samples for ``share`` < 1 (default ``settings.TRAVEL_SHARE_DRAWS``); 0 assumes
+        uniform thinning (the patch's own area).
 
     Returns
     -------
@@ -166,14 +203,20 @@ def patch_area(
     """
     if method not in ("mst", "hull"):
         raise ValidationError(f"patch_area method must be 'mst' or 'hull', got {method!r}.")
+    if not 0 < share <= 1:
+        raise ValidationError(f"patch_area share must be in (0, 1], got {share!r}.")
     if bhh_constant is None:
         bhh_constant = settings.BHH_CONSTANT
+    if draws is None:
+        draws = settings.TRAVEL_SHARE_DRAWS
     pts = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
     pts = np.unique(pts[np.all(np.isfinite(pts), axis=1)], axis=0)
     n = len(pts)
     if method == "mst":
         if n < 2:
             return 0.0
+        if share < 1 and draws > 0:
+            return _share_area(pts, share, draws, bhh_constant)
         return float((mst_length(pts) / bhh_constant) ** 2 / n)
     if n < 3:
         return 0.0
@@ -182,6 +225,22 @@ def patch_area(
         return 0.0
     vertices = len(hull.exterior.coords) - 1
     return float(hull.area * n / max(n - vertices, 1))
+
+
+def _share_area(pts: np.ndarray, share: float, draws: int, k: float) -> float:
+    """Mean MST-area of samples of ``share`` of distinct ``pts`` (two points at least)."""
+    n = len(pts)
+    # A round needs two calls for a leg: smaller samples are taken as two points.
+    size = min(max(share * n, 2.0), float(n))
+    lo = int(np.floor(size))
+    # Seeded once per call: the same customers always give the same area.
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for _ in range(draws):
+        # Fractional sizes by stochastic rounding, so the mean tracks ``share * n`` smoothly.
+        m = min(lo + int(rng.random() < size - lo), n)
+        total += mst_length(pts[rng.choice(n, size=m, replace=False)])
+    return float((total / draws / k) ** 2 / size)
 
 
 def mst_length(pts: np.ndarray) -> float:
@@ -196,7 +255,11 @@ def mst_length(pts: np.ndarray) -> float:
         # The Euclidean MST lies within the Delaunay triangulation: O(n log n) edges.
         simplices = Delaunay(pts).simplices
         edges = np.vstack([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]])
-        edges = np.unique(np.sort(edges, axis=1), axis=0)
+        edges.sort(axis=1)
+        # Each edge once: unique on one integer key (i * n + j, so the same sorted order as
+        # unique rows) is several times faster than np.unique(axis=0).
+        key = np.unique(edges[:, 0].astype(np.int64) * len(pts) + edges[:, 1])
+        edges = np.column_stack(np.divmod(key, len(pts)))
     except QhullError:  # collinear points (or too few): every pair is a candidate edge
         i, j = np.triu_indices(len(pts), k=1)
         edges = np.column_stack([i, j])
@@ -227,7 +290,8 @@ def patch_travel(
         Travel and price inputs.
     customer_share : float
         Share of each patch's customers (and hours) one provider holds, spread over the whole
-        patch -- 0.7 for a lead provider holding 70% of a lot.
+        patch -- 0.7 for a lead provider holding 70% of a lot. Its area is measured on
+        samples of that share of the patch's customers (:func:`patch_area`, ``share``).
     area_method : {"mst", "hull"}
         How a patch's area is estimated (see :func:`patch_area`).
 
@@ -267,7 +331,14 @@ def patch_travel(
     for key, g in frame.groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         n = g["customer_id"].nunique()
-        area = patch_area(g["easting"], g["northing"], method=area_method, bhh_constant=k)
+        area = patch_area(
+            g["easting"],
+            g["northing"],
+            method=area_method,
+            bhh_constant=k,
+            share=customer_share,
+            draws=params.share_draws,
+        )
         source = area_method
         if area <= 0:
             if not np.isfinite(density):
