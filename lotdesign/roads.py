@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
@@ -350,7 +351,10 @@ def build_matrix(
 
 
 def matrix_points(
-    units: pd.DataFrame, customers: pd.DataFrame | None = None
+    units: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    centres: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Origins (unit points, the candidate centres) and destinations (units and postcodes).
 
@@ -361,11 +365,26 @@ def matrix_points(
     customers
         Customers with ``postcode``, ``easting``, ``northing``: each distinct postcode is a
         destination, so the reach to every customer can be checked.
+    centres
+        Fixed centres that are not units (e.g. GP practices, as given to
+        :func:`lotdesign.lots.design`): ``x``, ``y`` (BNG metres) or point geometry, and
+        ``name``; routed as origins under the ids the engine gives them (``name``, else
+        ``C01``, ``C02`` … in row order), so they are on the roads too, not on the straight
+        line.
     """
-    origins = pd.DataFrame(
+    units_origins = pd.DataFrame(
         {"id": units["unit_id"].astype(str), "x": units["x"], "y": units["y"]}
     ).reset_index(drop=True)
-    dests = [origins]
+    origins = units_origins
+    if centres is not None:
+        fixed = _centre_origins(centres)
+        clash = sorted(set(fixed["id"]) & set(units_origins["id"]))
+        if clash:
+            raise ValidationError(
+                f"fixed centre names {clash[:3]} are also unit ids; give the centres other names"
+            )
+        origins = pd.concat([units_origins, fixed], ignore_index=True)
+    dests = [units_origins]
     if customers is not None and len(customers):
         pts = customers.dropna(subset=["postcode", "easting", "northing"])
         dests.append(
@@ -374,6 +393,28 @@ def matrix_points(
             ).drop_duplicates("id")
         )
     return origins, pd.concat(dests, ignore_index=True).drop_duplicates("id")
+
+
+def _centre_origins(centres: pd.DataFrame) -> pd.DataFrame:
+    """Fixed centres as ``id``, ``x``, ``y`` rows, named as the engine names them."""
+    if not isinstance(centres, pd.DataFrame) or not len(centres):
+        raise ValidationError("centres must be a non-empty (Geo)DataFrame of points")
+    if {"x", "y"} <= set(centres.columns):
+        x = pd.to_numeric(centres["x"], errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(centres["y"], errors="coerce").to_numpy(dtype=float)
+    elif isinstance(centres, gpd.GeoDataFrame):
+        pts = centres.to_crs(settings.CRS_BNG) if centres.crs is not None else centres
+        x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    else:
+        raise ValidationError("centres need x and y columns (BNG metres) or point geometry")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValidationError("every fixed centre needs a location (x, y)")
+    names = (
+        centres["name"].astype(str).to_numpy()
+        if "name" in centres.columns
+        else np.array([f"C{i + 1:02d}" for i in range(len(centres))])
+    )
+    return pd.DataFrame({"id": names, "x": x, "y": y})
 
 
 def write_matrix(matrix: pd.DataFrame, path: str | Path) -> Path:
@@ -405,6 +446,7 @@ def road_matrix(
     out: str | Path | None = None,
     cutoff_minutes: float | None = None,
     cache_dir: str | Path | None = None,
+    centres: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Road drive times for a run: unit to unit and unit to every customer's postcode.
 
@@ -423,8 +465,11 @@ def road_matrix(
         As for :func:`build_matrix`.
     cache_dir
         Cache of the parsed network (default: ``out``'s folder).
+    centres
+        Fixed centres that are not units (see :func:`matrix_points`): routed from too, so a
+        lot round a GP practice is measured on the roads.
     """
-    origins, dests = matrix_points(units, customers)
+    origins, dests = matrix_points(units, customers, centres=centres)
     cutoff = settings.ROAD_CUTOFF_MINUTES if cutoff_minutes is None else float(cutoff_minutes)
     pbf = Path(pbf)
     digest = hashlib.sha256()

@@ -8,22 +8,34 @@ is the same in both directions. Where the user supplies a travel-time matrix (a 
 ``origin``, ``destination``, ``minutes``, e.g. from OSRM), its figure is used instead, in either
 direction when only one is given.
 
+Without a road file, a straight line across an estuary or a harbour is not a drive: where the
+straight line between two points leaves the land (the union of the units' polygons, which end
+at the coast), the estimate is taken along the shortest path over land instead
+(:class:`LandPaths`: Dijkstra on a grid over the land, :mod:`scipy.sparse.csgraph`).
+
 Nothing here builds an n x n matrix over all units: pairs are evaluated on demand and
 neighbourhoods come from a :class:`scipy.spatial.cKDTree`.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from lotdesign import settings
 from lotdesign.errors import ValidationError
 
 __all__ = [
+    "LandPaths",
     "TravelModel",
     "estimate_minutes",
     "speed_for",
@@ -148,11 +160,231 @@ def validate_matrix(matrix: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Grid steps of a node's 16 neighbours (one of each opposite pair; edges are undirected).
+_STEPS = ((1, 0), (0, 1), (1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1))
+
+
+class LandPaths:
+    """Shortest paths over land, on a grid of nodes laid over a land polygon.
+
+    Nodes sit on a square grid (``grid_m``) inside the land; each links to its 16 neighbours
+    where the segment between them stays on land (tested every quarter of a grid step), so
+    paths go round water, not over it. A grid path over open land is at most 2.7% longer than
+    the straight line. Parts of the land that no edge joins (an island, a spit thinner than
+    the grid) are linked to the nearest other part by their shortest gap, so every pair has a
+    path. Distances from a node are found by Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`)
+    up to ``limit_m`` and kept, so a node is searched from once.
+
+    Parameters
+    ----------
+    land
+        Land polygon in BNG metres (e.g. the union of the units' polygons).
+    grid_m
+        Grid spacing (metres); default ``settings.LAND_GRID_M``.
+    limit_m
+        Longest path searched (metres); default ``settings.LAND_PATH_LIMIT_M``.
+    """
+
+    def __init__(
+        self, land: Any, *, grid_m: float | None = None, limit_m: float | None = None
+    ) -> None:
+        self.grid_m = float(settings.LAND_GRID_M if grid_m is None else grid_m)
+        self.limit_m = float(settings.LAND_PATH_LIMIT_M if limit_m is None else limit_m)
+        if not (self.grid_m > 0 and self.limit_m > 0):
+            raise ValidationError("LandPaths: grid_m and limit_m must be positive")
+        land = shapely.make_valid(land)
+        if land.is_empty or land.area <= 0:
+            raise ValidationError("LandPaths needs a land polygon with an area")
+        self.land = land
+        shapely.prepare(land)
+        g = self.grid_m
+        x0, y0, x1, y1 = land.bounds
+        xs = np.arange(x0 + g / 2, x1, g)
+        ys = np.arange(y0 + g / 2, y1, g)
+        if not len(xs) or not len(ys):
+            xs, ys = np.array([(x0 + x1) / 2]), np.array([(y0 + y1) / 2])
+        gx, gy = np.meshgrid(xs, ys)
+        inside = shapely.contains_xy(land, gx, gy)
+        if not inside.any():
+            # Land thinner than the grid: one node at a point on it.
+            p = land.representative_point()
+            gx, gy, inside = np.array([[p.x]]), np.array([[p.y]]), np.array([[True]])
+        index = np.full(inside.shape, -1, dtype=np.int64)
+        index[inside] = np.arange(int(inside.sum()))
+        # The grid as a raster of land cells, to tell quickly which straight lines stay on it.
+        self._inside = inside
+        self._origin = (float(gx[0, 0]) - g / 2, float(gy[0, 0]) - g / 2)
+        self.xy = np.column_stack([gx[inside], gy[inside]])
+        rows, cols, lengths = [], [], []
+        ny, nx = inside.shape
+        for di, dj in _STEPS:
+            # di steps along y (rows), dj along x (columns).
+            a = index[max(0, -di) : ny - max(0, di), max(0, -dj) : nx - max(0, dj)]
+            b = index[max(0, di) : ny + min(0, di), max(0, dj) : nx + min(0, dj)]
+            ok = (a >= 0) & (b >= 0)
+            a, b = a[ok], b[ok]
+            if not len(a):
+                continue
+            length = g * float(np.hypot(di, dj))
+            samples = int(np.ceil(length / (g / 4)))
+            on_land = np.ones(len(a), dtype=bool)
+            for k in range(1, samples):
+                t = k / samples
+                px = self.xy[a, 0] * (1 - t) + self.xy[b, 0] * t
+                py = self.xy[a, 1] * (1 - t) + self.xy[b, 1] * t
+                on_land &= shapely.contains_xy(land, px, py)
+            rows.append(a[on_land])
+            cols.append(b[on_land])
+            lengths.append(np.full(int(on_land.sum()), length))
+        n = len(self.xy)
+        r = np.concatenate(rows) if rows else np.empty(0, np.int64)
+        c = np.concatenate(cols) if cols else np.empty(0, np.int64)
+        w = np.concatenate(lengths) if lengths else np.empty(0)
+        r, c, w = self._join_parts(n, r, c, w)
+        self.graph = sparse.csr_matrix(
+            (np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))),
+            shape=(n, n),
+        )
+        self.tree = cKDTree(self.xy)
+        self._rows: OrderedDict[int, np.ndarray] = OrderedDict()
+        # Keep at most ~256 MB of searched rows (float32).
+        self._max_rows = max(64, int(256e6 / (4 * max(n, 1))))
+
+    def _join_parts(
+        self, n: int, r: np.ndarray, c: np.ndarray, w: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Link separate parts of the grid graph by their shortest gaps until it is one."""
+        while n > 1:
+            g = sparse.coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+            count, label = csgraph.connected_components(g, directed=False)
+            if count <= 1:
+                break
+            sizes = np.bincount(label)
+            main = int(np.argmax(sizes))
+            others = np.flatnonzero(label != main)
+            tree = cKDTree(self.xy[label == main])
+            main_nodes = np.flatnonzero(label == main)
+            d, j = tree.query(self.xy[others])
+            add_r, add_c, add_w = [], [], []
+            # Each other part joins the main one by its own shortest gap.
+            for part in np.unique(label[others]):
+                members = label[others] == part
+                best = int(np.argmin(np.where(members, d, np.inf)))
+                add_r.append(others[best])
+                add_c.append(main_nodes[j[best]])
+                add_w.append(max(float(d[best]), 1.0))
+            r = np.concatenate([r, add_r]).astype(np.int64)
+            c = np.concatenate([c, add_c]).astype(np.int64)
+            w = np.concatenate([w, add_w])
+        return r, c, w
+
+    def __len__(self) -> int:
+        return len(self.xy)
+
+    def snap(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest node of each point and its distance (metres) to it."""
+        d, i = self.tree.query(np.column_stack([np.asarray(x, float), np.asarray(y, float)]))
+        return np.asarray(i, dtype=np.int64), np.asarray(d, dtype=float)
+
+    def from_node(self, node: int) -> np.ndarray:
+        """Path length (metres) over land from ``node`` to every node; inf beyond the limit."""
+        row = self._rows.get(node)
+        if row is None:
+            # The graph holds both directions of every link, so a directed search gives the
+            # same lengths without scipy converting the graph on every call.
+            row = csgraph.dijkstra(
+                self.graph, directed=True, indices=node, limit=self.limit_m
+            ).astype(np.float32)
+            self._rows[node] = row
+            if len(self._rows) > self._max_rows:
+                self._rows.popitem(last=False)
+        return row
+
+    def on_land(self, ax: float, ay: float, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
+        """Whether each straight line from ``(ax, ay)`` stays on land, cell by grid cell.
+
+        Points every half grid step along each line are looked up in the raster of land
+        cells; a line with one off the land may leave it (the path over land decides).
+        """
+        bx, by = np.asarray(bx, dtype=float), np.asarray(by, dtype=float)
+        if not len(bx):
+            return np.ones(0, dtype=bool)
+        g = self.grid_m
+        longest = float(np.hypot(bx - ax, by - ay).max())
+        t = np.linspace(0.0, 1.0, int(np.ceil(longest / (g / 2))) + 2)
+        px = ax + (bx[:, None] - ax) * t[None, :]
+        py = ay + (by[:, None] - ay) * t[None, :]
+        col = np.floor((px - self._origin[0]) / g).astype(np.int64)
+        row = np.floor((py - self._origin[1]) / g).astype(np.int64)
+        ny, nx = self._inside.shape
+        inside = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+        inside[inside] = self._inside[row[inside], col[inside]]
+        # The ends themselves may sit just off a cell centre's land (a coastal postcode).
+        return inside[:, 1:-1].all(axis=1)
+
+    def metres(self, ax: float, ay: float, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
+        """Path length over land (metres) from one point to many; ``limit_m`` if beyond it.
+
+        Each end reaches its nearest node in a straight line; the snap distances are taken
+        off the node-to-node path (a point between two nodes is not charged twice), and no
+        path is shorter than the straight line.
+        """
+        (na,), (da,) = self.snap([ax], [ay])
+        bx, by = np.asarray(bx, dtype=float), np.asarray(by, dtype=float)
+        nb, db = self.snap(bx, by)
+        path = self.from_node(int(na))[nb].astype(float) - da - db
+        path = np.maximum(path, np.hypot(bx - ax, by - ay))
+        return np.where(np.isfinite(path), path, self.limit_m)
+
+
+#: Above this many grid nodes (a land of ~5,000 km² at 500 m), straight lines are first
+#: looked up in the land raster and only those that may leave it are searched; below it a
+#: search from each point is cheaper than the look-up.
+_RASTER_FIRST_NODES = 20_000
+
+#: Land paths by the land they were built on, shared by every model over the same units.
+_LAND_CACHE: OrderedDict[tuple, LandPaths | None] = OrderedDict()
+
+
+def land_of_units(units: pd.DataFrame) -> LandPaths | None:
+    """Land paths over the union of the units' polygons; None when no water can lie between
+    two of them (no polygons, or a convex union)."""
+    geoms = getattr(units, "geometry", None) if isinstance(units, pd.DataFrame) else None
+    if geoms is None or "geometry" not in getattr(units, "columns", []):
+        return None
+    values = np.asarray(geoms.to_numpy(), dtype=object)
+    values = values[~(shapely.is_missing(values) | shapely.is_empty(values))]
+    values = values[np.isin(shapely.get_type_id(values), (3, 6))]
+    if not len(values):
+        return None
+    digest = hashlib.sha1()
+    for wkb in shapely.to_wkb(values):
+        digest.update(wkb)
+    key = (digest.hexdigest(), settings.LAND_GRID_M, settings.LAND_PATH_LIMIT_M)
+    if key in _LAND_CACHE:
+        _LAND_CACHE.move_to_end(key)
+        return _LAND_CACHE[key]
+    try:
+        land = shapely.coverage_union_all(values)
+    except shapely.errors.GEOSException:
+        land = shapely.union_all(values)
+    land = shapely.make_valid(land)
+    hull = shapely.convex_hull(land)
+    # A convex land has every straight line on it: there is nothing to go round.
+    found = None if land.area >= hull.area * (1 - 1e-6) else LandPaths(land)
+    _LAND_CACHE[key] = found
+    if len(_LAND_CACHE) > 8:
+        _LAND_CACHE.popitem(last=False)
+    return found
+
+
 class TravelModel:
     """Distances and drive times between a fixed set of points (units and any centres).
 
     Points are addressed by position (0..n-1). Straight-line distance is exact; drive time is
-    the user's matrix where it has the pair (either direction), else :func:`estimate_minutes`.
+    the user's matrix where it has the pair (either direction), else :func:`estimate_minutes`
+    of the distance: the straight line, or with ``land`` the path over land where that is more
+    than ``settings.LAND_DETOUR_MIN_RATIO`` times longer (the straight line crosses water).
 
     Parameters
     ----------
@@ -171,6 +403,8 @@ class TravelModel:
         the model is built).
     speeds
         Speed (mph) by rurality class; default ``settings.SPEED_MPH``.
+    land
+        Paths over land (:class:`LandPaths`); None takes straight lines everywhere.
     """
 
     def __init__(
@@ -183,6 +417,7 @@ class TravelModel:
         matrix: pd.DataFrame | None = None,
         circuity: float | None = None,
         speeds: Mapping[str, float] | None = None,
+        land: LandPaths | None = None,
     ) -> None:
         self.ids = np.asarray(ids, dtype=object).astype(str)
         self.x = np.asarray(x, dtype=float)
@@ -204,6 +439,10 @@ class TravelModel:
         self.routed = np.zeros(len(self.ids), dtype=bool)
         self.cutoff_minutes: float | None = None
         self.attribution: str | None = None
+        self.land = land
+        self.detour_ratio = float(settings.LAND_DETOUR_MIN_RATIO)
+        #: Per point, the points whose path over land is a detour, and its length (metres).
+        self._detours: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if matrix is not None:
             self._load_matrix(validate_matrix(matrix))
 
@@ -244,6 +483,7 @@ class TravelModel:
         matrix: pd.DataFrame | None = None,
         circuity: float | None = None,
         speeds: Mapping[str, float] | None = None,
+        land: LandPaths | None | str = "auto",
     ) -> TravelModel:
         """Build a model over a units frame (``unit_id``, ``x``, ``y``, ``rurality``).
 
@@ -257,7 +497,15 @@ class TravelModel:
         matrix, circuity, speeds
             As for :class:`TravelModel` (defaults: ``settings.ROAD_CIRCUITY``,
             ``settings.SPEED_MPH``).
+        land
+            ``"auto"`` (default): paths over the union of the units' polygons
+            (:func:`land_of_units`), when they are a GeoDataFrame whose union is not convex;
+            or a :class:`LandPaths`, or None for straight lines everywhere.
         """
+        if isinstance(land, str):
+            if land != "auto":
+                raise ValidationError(f"land must be 'auto', None or LandPaths; got {land!r}")
+            land = land_of_units(units)
         frames = [units[["unit_id", "x", "y", "rurality"]].rename(columns={"unit_id": "id"})]
         if extra is not None and len(extra):
             frames.append(extra[["id", "x", "y", "rurality"]])
@@ -270,6 +518,7 @@ class TravelModel:
             matrix=matrix,
             circuity=circuity,
             speeds=speeds,
+            land=land,
         )
 
     def __len__(self) -> int:
@@ -283,11 +532,62 @@ class TravelModel:
         """Straight-line distance (miles) between points ``a`` and ``b`` (broadcast)."""
         return self.metres(a, b) / settings.METRES_PER_MILE
 
+    def land_metres(self, a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
+        """Distance (metres) the drive-time estimate uses between ``a`` and ``b`` (broadcast).
+
+        The straight line, except where the path over land is more than
+        ``settings.LAND_DETOUR_MIN_RATIO`` times longer: then that path (the straight line
+        crosses an estuary or a harbour). Without land paths, the straight line.
+        """
+        a_arr, b_arr = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+        out = self.metres(a_arr, b_arr)
+        if self.land is None or out.size == 0:
+            return out
+        if np.ndim(a) == 0:
+            return self._apply_detours(int(a), b_arr, out)
+        flat_a, flat_b, flat = a_arr.ravel(), b_arr.ravel(), out.ravel().copy()
+        for s in np.unique(flat_a):
+            on = flat_a == s
+            flat[on] = self._apply_detours(int(s), flat_b[on], flat[on])
+        return flat.reshape(out.shape)
+
+    def _apply_detours(self, source: int, b: np.ndarray, straight: np.ndarray) -> np.ndarray:
+        row = self._detours.get(source)
+        targets, length = self._detour_row(source) if row is None else row
+        if not len(targets):
+            return straight
+        pos = np.minimum(np.searchsorted(targets, b), len(targets) - 1)
+        hit = targets[pos] == b
+        return np.where(hit, length[pos], straight)
+
+    def _detour_row(self, source: int) -> tuple[np.ndarray, np.ndarray]:
+        """Points whose path over land from ``source`` is a detour, sorted, and its length."""
+        row = self._detours.get(source)
+        if row is not None:
+            return row
+        land = self.land
+        assert land is not None
+        near = self.tree.query_ball_point(
+            [self.x[source], self.y[source]], r=land.limit_m, return_sorted=True
+        )
+        near = np.asarray(near, dtype=np.int64)
+        if len(land) > _RASTER_FIRST_NODES:
+            # Only lines that may leave the land need a path: most stay on it, and a search
+            # over a large land costs more than looking the lines up in its raster.
+            xs, ys = self.x[near], self.y[near]
+            near = near[~land.on_land(self.x[source], self.y[source], xs, ys)]
+        straight = self.metres(source, near)
+        path = land.metres(self.x[source], self.y[source], self.x[near], self.y[near])
+        detour = path > self.detour_ratio * straight
+        row = (near[detour], path[detour])
+        self._detours[source] = row
+        return row
+
     def minutes(self, a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
         """Drive time (minutes) from points ``a`` to points ``b`` (broadcast)."""
         a_arr, b_arr = np.broadcast_arrays(np.asarray(a), np.asarray(b))
         est = estimate_minutes(
-            self.metres(a_arr, b_arr),
+            self.land_metres(a_arr, b_arr),
             self.speed[a_arr],
             self.speed[b_arr],
             circuity=self.circuity,

@@ -2,8 +2,10 @@
 
 A demand unit is the building block of lots. Each has a point (the hours-weighted centroid of
 its customers, or its GP practice), a polygon (a boundary if one is given, otherwise a
-Voronoi cell of the unit points clipped to the study area), its demand (customers, weekly
-hours, current weekly cost), a rurality class and its neighbours (units sharing an edge).
+Voronoi cell of the unit points clipped to the study area and to the land: a boundary file
+clipped to the coast, or :func:`land_mask` of the area's postcodes), its demand (customers,
+weekly hours, current weekly cost), a rurality class and its neighbours (units sharing an
+edge over land).
 
 Those polygons are for the analyst's machine only: a Voronoi cell around customers' centre
 gives the centre back from its edges, and for a unit of one customer that is a home. Shared
@@ -13,6 +15,7 @@ in the lookup dissolved by unit), which do not depend on where any customer live
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -176,8 +179,10 @@ def build_units(
         A postcode lookup for the area (all postcodes, not only customers'); its points
         give the density proxy for rurality when customers have no official class.
     study_area
-        Polygon to clip Voronoi cells to. Default: the union of ``boundaries`` if given,
-        else :func:`default_study_area` (a concave hull of the postcodes in play).
+        Polygon to clip Voronoi cells to. Default: the union of ``boundaries`` if given
+        (boundary files clipped to the coast are land), else :func:`default_study_area` (a
+        concave hull of the postcodes in play) cut to :func:`land_mask` of the reference
+        postcodes, so that cells end at the coast.
 
     Returns
     -------
@@ -235,15 +240,19 @@ def build_units(
         units, geometry = _with_boundaries(units, boundaries, study_area)
     else:
         area = study_area
-        if area is None:
-            area = (
-                shapely.union_all(boundaries.geometry.to_numpy())
-                if boundaries is not None
-                else default_study_area(c, reference_postcodes)
-            )
-        geometry = gpd.GeoSeries(
-            _voronoi_cells(units[["x", "y"]].to_numpy(), area), crs=settings.CRS_BNG
-        )
+        if area is None and boundaries is not None:
+            # Boundary files (BFC/BGC) are clipped to the coast: their union is land.
+            area = shapely.union_all(boundaries.geometry.to_numpy())
+        elif area is None:
+            area = default_study_area(c, reference_postcodes)
+            if reference_postcodes is not None and len(reference_postcodes):
+                # Without a boundary file, land is where postcodes are: cells stop at the
+                # coast, so units on two shores of an estuary do not touch across the water.
+                # The lookup's postcodes alone, so the shared maps' land is the same shape.
+                points = reference_postcodes[["easting", "northing"]].dropna().to_numpy(float)
+                area = shapely.intersection(area, land_mask(points))
+        points = units[["x", "y"]].to_numpy()
+        geometry = gpd.GeoSeries(_voronoi_cells(points, area), crs=settings.CRS_BNG)
 
     units = gpd.GeoDataFrame(units, geometry=geometry.to_numpy(), crs=settings.CRS_BNG)
     units["rurality_source"] = np.where(
@@ -288,6 +297,70 @@ def default_study_area(
     ]
     area = shapely.union_all(hulls).buffer(settings.STUDY_AREA_BUFFER_M)
     return shapely.simplify(area, settings.STUDY_AREA_BUFFER_M / 10)
+
+
+def land_mask(
+    points: np.ndarray, *, closing_m: float | None = None, grid_m: float | None = None
+) -> shapely.Geometry:
+    """Land as postcodes see it: the morphological closing of the postcode points.
+
+    Every postcode is on land and the sea has none. The points are grown by ``closing_m``,
+    merged and shrunk back by as much (a closing), so gaps between postcodes narrower than
+    twice ``closing_m`` (fields, woods, the Downs) stay land, while open water wider than that
+    (the sea, wide estuaries and harbours) does not; the coast is drawn along the outermost
+    postcodes. Holes enclosed by land (empty downland, forests, reservoirs) are filled: water
+    must reach the edge to count. A channel narrower than twice ``closing_m`` between two
+    shores' postcodes is bridged; give a boundary file clipped to the coast (ONS BFC/BGC) or a
+    road file where that matters. An isolated postcode keeps a small disc of land.
+
+    Parameters
+    ----------
+    points
+        Postcode points (BNG metres), ``(n, 2)``: every live postcode of the area, not only
+        customers'.
+    closing_m
+        Closing radius (metres); default ``settings.LAND_MASK_CLOSING_M``.
+    grid_m
+        Points are first thinned to one per grid cell of this size (metres); default a
+        tenth of ``closing_m``, so the coast moves by at most ~70 m.
+
+    Returns
+    -------
+    shapely.Geometry
+        A (Multi)Polygon in the points' coordinates.
+    """
+    closing_m = settings.LAND_MASK_CLOSING_M if closing_m is None else float(closing_m)
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not len(pts):
+        raise ValidationError("land_mask needs at least one point with a grid reference.")
+    if closing_m <= 0:
+        raise ValidationError(f"land_mask: closing_m must be positive; got {closing_m}.")
+    grid_m = closing_m / 10 if grid_m is None else float(grid_m)
+    thin = np.unique(np.round(pts / grid_m) * grid_m, axis=0)
+    key = (hashlib.sha1(thin.tobytes()).hexdigest(), closing_m, grid_m)
+    if key in _LAND_MASKS:
+        return _LAND_MASKS[key]
+    _LAND_MASKS.clear()  # one area at a time: the units' and the maps' calls share it
+    _LAND_MASKS[key] = mask = _close_points(thin, closing_m, grid_m)
+    return mask
+
+
+#: The last land mask made, by its thinned points: a run asks twice (units, shared maps).
+_LAND_MASKS: dict[tuple, shapely.Geometry] = {}
+
+
+def _close_points(thin: np.ndarray, closing_m: float, grid_m: float) -> shapely.Geometry:
+    grown = shapely.union_all(shapely.buffer(shapely.points(thin), closing_m, quad_segs=4))
+    closed = shapely.buffer(grown, -closing_m, quad_segs=4)
+    filled = shapely.union_all(
+        [shapely.Polygon(p.exterior) for p in shapely.get_parts(closed) if not p.is_empty]
+    )
+    # A postcode farther than twice the radius from any other is not lost with its gap.
+    alone = thin[~shapely.contains_xy(filled, thin[:, 0], thin[:, 1])]
+    keep = shapely.buffer(shapely.points(alone), grid_m, quad_segs=2)
+    mask = shapely.union_all([filled, *keep])
+    return shapely.make_valid(shapely.simplify(mask, grid_m / 2))
 
 
 def _check_unit_type(unit_type: str) -> None:
@@ -360,7 +433,13 @@ def _voronoi_cells(points: np.ndarray, area: shapely.Geometry) -> np.ndarray:
     pidx, cidx = tree.query(shapely.points(pts), predicate="intersects")
     order = np.full(len(pts), -1)
     order[pidx[::-1]] = cidx[::-1]
-    clipped = shapely.intersection(cells[order], area)
+    cells = cells[order]
+    # Most cells lie well inside the area (a coast or a land mask has many vertices): only
+    # those that cross its edge are cut.
+    shapely.prepare(area)
+    inside = shapely.contains_properly(area, cells)
+    clipped = cells.copy()
+    clipped[~inside] = shapely.intersection(cells[~inside], area)
     return np.array([shapely.make_valid(g) for g in clipped])
 
 
@@ -434,7 +513,7 @@ def public_unit_polygons(
         else the study area.
     study_area
         Polygon the cells are clipped to; default the union of ``boundaries``, else
-        :func:`public_study_area` of the reference postcodes.
+        :func:`public_study_area` of the reference postcodes cut to their :func:`land_mask`.
     min_part_m2
         Smallest detached part kept with its own unit; default
         ``settings.PUBLIC_GEOMETRY_MIN_PART_M2``.
@@ -495,7 +574,7 @@ def public_unit_polygons(
         study_area = (
             shapely.union_all(boundaries.geometry.to_numpy())
             if boundaries is not None
-            else public_study_area(ref)
+            else shapely.intersection(public_study_area(ref), land_mask(xy))
         )
     cells = _voronoi_cells(points, study_area)
     by_unit = pd.Series(np.arange(len(points))).groupby(point_labels).apply(list).to_dict()
@@ -645,6 +724,7 @@ __all__: Sequence[str] = (
     "UNIT_TYPES",
     "assign_units",
     "build_units",
+    "land_mask",
     "make_units",
     "neighbour_map",
     "public_study_area",

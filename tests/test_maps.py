@@ -24,10 +24,12 @@ from lotdesign.maps import (
     TIER_COLOURS,
     UNIT_FIELDS,
     find_external_resources,
+    lot_colours,
     lots_map,
     save_offline,
     static_map,
 )
+from lotdesign.maps.shared import TIER3_FILL
 
 ASSETS = Path(__file__).resolve().parents[1] / "lotdesign" / "assets"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -460,13 +462,18 @@ def test_map_renders_offline_in_chromium(saved, design, tmp_path):
     result = _chromium(f"--screenshot={shot}", path.as_uri(), tmp_path=tmp_path)
     assert shot.exists(), result.stderr[-2000:]
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
-    # Each tier's colour, as Leaflet blends it at 60% over the white county, covers a
-    # visible share of the window.
-    for colour in TIER_COLOURS.values():
-        rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
-        blended = np.round(0.6 * rgb + 0.4 * 255)
-        near = np.abs(pixels - blended).max(axis=1) <= 12
-        assert near.mean() > 0.03, (colour, near.mean())
+    # Each tier's lots, in their colours as Leaflet blends them at 85% over the white county,
+    # cover a visible share of the window.
+    fills = lot_colours(lots.reset_index(drop=True))
+    for tier in sorted(lots["tier"].unique()):
+        near = np.zeros(len(pixels), dtype=bool)
+        for colour in set(fills[(lots["tier"] == tier).to_numpy()]):
+            rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+            blended = np.round(0.85 * rgb + 0.15 * 255)
+            if tier == 3:  # hatched: the pattern's own grey, unblended
+                blended = np.array([int(TIER3_FILL[i : i + 2], 16) for i in (1, 3, 5)])
+            near |= np.abs(pixels - blended).max(axis=1) <= 12
+        assert near.mean() > 0.03, (tier, near.mean())
 
 
 def test_noisy_shared_edges_are_cleaned_before_simplifying(tmp_path, recwarn):

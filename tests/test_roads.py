@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from lotdesign import roads, settings
+from lotdesign import ValidationError, roads, settings
 from lotdesign.cli import main
 from lotdesign.travel import TravelModel
 from tests.conftest import ROOT
@@ -99,6 +99,26 @@ def test_pairs_beyond_the_cutoff_are_beyond_it_not_straight_lines(leeds, tmp_pat
     assert np.isinf(model.minutes(pos[row["origin"]], pos[row["destination"]]))
     got = model.minutes(pos[short["origin"].iloc[1]], pos[short["destination"].iloc[1]])
     assert got == pytest.approx(short["minutes"].iloc[1])
+
+
+def test_fixed_centres_are_routed_on_the_roads_too(leeds, tmp_path):
+    pts = _points(leeds, 10, seed=2)
+    units = pts.iloc[:8].rename(columns={"id": "unit_id"})
+    centres = pts.iloc[8:].rename(columns={"id": "name"}).assign(name=["Surgery A", "Surgery B"])
+    m = roads.road_matrix(LEEDS, units, centres=centres, cache_dir=tmp_path)
+    assert {"Surgery A", "Surgery B"} <= set(m["origin"]) and "Surgery A" in m.attrs["points"]
+    # The engine's model over units and centres takes the road figure, not the estimate.
+    frame = units.assign(rurality="urban")
+    extra = centres.rename(columns={"name": "id"}).assign(rurality="urban")
+    model = TravelModel.from_units(frame, extra=extra, matrix=m)
+    row = m[(m["origin"] == "Surgery A") & (m["destination"] == units["unit_id"].iloc[3])]
+    assert len(row) == 1
+    assert model.minutes(8, 3) == pytest.approx(row["minutes"].iloc[0])
+    # Unnamed centres get the engine's names; a name clashing with a unit is refused.
+    unnamed = roads.matrix_points(units, centres=centres.drop(columns="name"))[0]
+    assert list(unnamed["id"].iloc[-2:]) == ["C01", "C02"]
+    with pytest.raises(ValidationError, match="also unit ids"):
+        roads.matrix_points(units, centres=centres.assign(name=["P0", "Surgery B"]))
 
 
 def test_maxspeed_tags_are_parsed():

@@ -41,6 +41,8 @@ def county(shared_dir, tmp_path_factory):
                     str(shared_dir / "codepoint_open_2025_04_westsussex.csv"),
                     str(shared_dir / "pcd_oa11_lsoa11_msoa11_lad_2022_05.csv"),
                 ],
+                # ONS LSOA 2021 boundaries, clipped to the coast: the land units touch over.
+                "boundaries": str(shared_dir / "lsoa21_boundaries.geojson"),
             },
             "rules": {"policy": "viable"},
             "outputs": {"processed": f"p{scale}", "reports": f"r{scale}"},
@@ -98,15 +100,40 @@ def test_tier2_zones_are_rural(county):
         assert a.loc[urban3, "tier_reason"].str.contains("rural areas only").all()
 
 
-@pytest.mark.xfail(
-    reason="needs neighbours over land or road times (issue 11 item 3, another engineer's): "
-    "with straight lines x 1.3 and Voronoi cells touching across the water, a lot still "
-    "spans Chichester Harbour. With a West Sussex .osm.pbf and travel.roads it would not.",
-    strict=False,
-)
 def test_no_lot_spans_chichester_harbour(county):
+    # Without a road file: unit cells end at the coast (the boundary file is clipped to it)
+    # and drive times across the harbour follow the land round it (travel.LandPaths).
+    # Postcodes alone cannot show the harbour's inner channels: Bosham Hoe and Itchenor
+    # postcodes are 985 m apart across the water, as close as farms are across fields.
     for result in county.values():
         a = result.tiers.assignment
         for _, group in a[a["tier"].eq(1)].groupby("lot_id"):
             sectors = set(group["unit_id"])
             assert not (sectors & HARBOUR_SOUTH and sectors & HARBOUR_NORTH)
+
+
+def test_lots_are_not_painted_over_the_sea(county, shared_dir):
+    # Shared maps draw lots from public unit polygons cut to the land (here the boundary
+    # file's); the sea is what lies off the LSOA 2021 boundaries (clipped to the coast)
+    # along the county's coast. Before, lots lay up to 36% over the sea here.
+    import geopandas as gpd
+    import shapely
+
+    from lotdesign import checks
+    from lotdesign.pipeline import _area_postcodes, _public_units
+    from lotdesign.units import public_unit_polygons
+
+    lsoa = gpd.read_file(shared_dir / "lsoa21_boundaries.geojson").to_crs(settings.CRS_BNG)
+    land = shapely.union_all(lsoa.geometry.to_numpy())
+    sea = shapely.box(474_000, 80_000, 524_500, 106_000).difference(land)
+    for result in county.values():
+        # With the boundary file, and from the postcodes alone (land_mask).
+        from_postcodes = public_unit_polygons(
+            result.units, _area_postcodes(result), unit_type="postcode_sector"
+        )
+        for public, worst in ((_public_units(result), 0.001), (from_postcodes, 0.06)):
+            lots = checks.lot_polygons(public, result.tiers.assignment, result.checks.table)
+            lots = lots[lots.geometry.notna()]
+            share = shapely.area(shapely.intersection(lots.geometry.to_numpy(), sea)) / lots.area
+            assert share.max() < worst, share.sort_values().tail(3)
+            assert share.mean() < 0.01

@@ -21,7 +21,9 @@ The code lives in submodules, and everything public is imported here, so
 
 - :mod:`lotdesign.maps.shared` -- the tier colours and labels, the allow-listed fields
   (:data:`LOT_FIELDS`, :data:`UNIT_FIELDS`), input checks and the formatting of shared
-  figures;
+  figures; the colouring of touching lots (:func:`lot_colours`), Tier 3 and district areas
+  from public unit polygons, and the place names shipped with the package (GeoNames,
+  CC BY 4.0: :func:`read_places`, :func:`places_to_label`);
 - :mod:`lotdesign.maps.offline` -- the vendored assets, :func:`save_offline` and
   :func:`find_external_resources`;
 - :mod:`lotdesign.maps.interactive` -- the interactive map, :func:`lots_map`;
@@ -32,15 +34,34 @@ from __future__ import annotations
 
 from lotdesign.maps.interactive import lots_map
 from lotdesign.maps.offline import find_external_resources, save_offline
-from lotdesign.maps.shared import LOT_FIELDS, TIER_COLOURS, TIER_LABELS, UNIT_FIELDS
+from lotdesign.maps.shared import (
+    LOT_FIELDS,
+    LOT_PALETTES,
+    PLACES_ATTRIBUTION,
+    TIER_COLOURS,
+    TIER_LABELS,
+    UNIT_FIELDS,
+    district_polygons,
+    lot_colours,
+    places_to_label,
+    read_places,
+    tier3_polygons,
+)
 from lotdesign.maps.static import static_map
 
 __all__ = [
     "LOT_FIELDS",
+    "LOT_PALETTES",
+    "PLACES_ATTRIBUTION",
     "TIER_COLOURS",
     "TIER_LABELS",
     "UNIT_FIELDS",
+    "district_polygons",
     "find_external_resources",
+    "lot_colours",
+    "places_to_label",
+    "read_places",
+    "tier3_polygons",
     "lots_map",
     "save_offline",
     "static_map",

@@ -24,6 +24,10 @@ from lotdesign.errors import ValidationError
 from lotdesign.maps.offline import save_offline
 from lotdesign.maps.shared import (
     LOT_FIELDS,
+    LOT_PALETTES,
+    PLACES_ATTRIBUTION,
+    TIER3_FILL,
+    TIER3_LABEL,
     TIER_COLOURS,
     TIER_LABELS,
     UNIT_FIELDS,
@@ -34,6 +38,11 @@ from lotdesign.maps.shared import (
     _simplify_coverage,
     _to_bng,
     _web_geoms,
+    _with_geometry,
+    district_polygons,
+    lot_colours,
+    places_to_label,
+    tier3_polygons,
 )
 
 __all__ = ["lots_map"]
@@ -48,15 +57,56 @@ def _feature_collection(props: pd.DataFrame, geoms: gpd.GeoSeries) -> dict[str, 
     return frame.to_geo_dict(drop_id=True)
 
 
+#: An SVG hatch for Tier 3 areas, referenced by the areas' fill (``url(#...)``).
+_HATCH_ID = "lotdesign-tier3-hatch"
+_HATCH_SVG = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    f'<pattern id="{_HATCH_ID}" patternUnits="userSpaceOnUse" width="8" height="8" '
+    'patternTransform="rotate(45)">'
+    f'<rect width="8" height="8" fill="{TIER3_FILL}"/>'
+    '<line x1="0" y1="0" x2="0" y2="8" stroke="#8a8a8a" stroke-width="2"/>'
+    "</pattern></defs></svg>"
+)
+
+
+def _swatch(colour: str, size: int = 14) -> str:
+    return (
+        f'<span style="display:inline-block;width:{size}px;height:{size}px;'
+        f'vertical-align:middle;background:{colour};border:1px solid #333"></span>'
+    )
+
+
 def _legend_html(
-    tiers: Mapping[int, int], *, title: str, synthetic: bool, max_count: int, has_units: bool
+    tiers: Mapping[int, int],
+    *,
+    title: str,
+    synthetic: bool,
+    max_count: int,
+    has_units: bool,
+    tier3: int = 0,
+    districts: bool = False,
+    places: bool = False,
 ) -> str:
     rows = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
-        f'vertical-align:middle;background:{TIER_COLOURS[t]};opacity:.8;border:1px solid #333">'
-        f"</span>{html.escape(TIER_LABELS[t])} ({n})</div>"
+        "<div>"
+        + "".join(_swatch(c, 10) for c in LOT_PALETTES.get(t, (TIER_COLOURS[t],))[:3])
+        + f'<span style="margin-left:6px">{html.escape(TIER_LABELS[t])} ({n})</span></div>'
         for t, n in sorted(tiers.items())
     )
+    if tiers:
+        rows += '<div style="color:#444;font-size:12px">Touching lots have different colours.</div>'
+    if tier3:
+        rows += (
+            '<div><svg width="30" height="14" style="vertical-align:middle">'
+            f'<rect width="30" height="14" fill="url(#{_HATCH_ID})" stroke="#333"/></svg>'
+            f'<span style="margin-left:6px">{html.escape(TIER3_LABEL)}</span></div>'
+        )
+    if districts:
+        rows += (
+            '<div><svg width="30" height="14" style="vertical-align:middle"><line x1="0" '
+            'y1="7" x2="30" y2="7" stroke="#222" stroke-width="2" stroke-dasharray="6,3"/>'
+            '</svg><span style="margin-left:6px">District boundary</span></div>'
+        )
     note = (
         f"Counts of 1 to {max_count} people are shown as "
         f"\u201c{html.escape(suppressed_label(max_count))}\u201d and other counts of people "
@@ -86,7 +136,14 @@ def _legend_html(
         "z-index:1000;background:rgba(255,255,255,.94);font:13px/1.6 Arial,sans-serif;"
         'padding:8px 12px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:320px">'
         f'<div style="font-weight:bold">Lots by tier</div>{rows}{units_note}'
-        f'<div style="margin-top:4px;color:#444;font-size:12px">{note}</div></div>'
+        f'<div style="margin-top:4px;color:#444;font-size:12px">{note}</div>'
+        + (
+            f'<div style="margin-top:4px;color:#444;font-size:11px">'
+            f"{html.escape(PLACES_ATTRIBUTION)}</div>"
+            if places
+            else ""
+        )
+        + "</div>"
     )
 
 
@@ -135,11 +192,15 @@ def lots_map(
     simplify_tolerance: float | None = None,
     max_count: int | None = None,
     protection: Any = None,
+    districts: gpd.GeoDataFrame | None = None,
+    place_names: bool = True,
 ) -> Any:
     """Draw a lot design as an interactive map that is safe to email and opens offline.
 
-    Lots are coloured by tier, with a legend and a layer control (one layer per tier, lot
-    labels, demand units, GP practices, provider offices, county outline). Hovering over a lot
+    Lots are coloured so that touching lots differ (:func:`lot_colours`: cool colours for
+    Tier 1, warm for Tier 2), with a legend and a layer control (one layer per tier, lot
+    labels, Tier 3 areas hatched and labelled, district boundaries, place names, demand
+    units, GP practices, provider offices, county outline). Hovering over a lot
     shows its figures; clicking pins them. Only the columns in :data:`LOT_FIELDS` and
     :data:`UNIT_FIELDS` reach the page, as text, with counts of 1 to ``max_count`` customers
     suppressed and costs per customer-week blanked where the customer count is suppressed.
@@ -181,6 +242,12 @@ def lots_map(
         are rounded to the nearest 5. Without it, only each area's own small counts are
         suppressed. Either way the polygons must come from public geography
         (:func:`lotdesign.units.public_unit_polygons`), never from customers' locations.
+    districts
+        District areas (``name``, polygons) drawn as dashed boundaries; default: dissolved
+        from ``units`` when they carry a ``district`` column (:func:`district_polygons`).
+    place_names
+        Name the larger places inside the county (GeoNames, CC BY 4.0, shipped with the
+        package; its attribution goes in the legend).
 
     Returns
     -------
@@ -227,6 +294,20 @@ def lots_map(
     lot_geoms = _web_geoms(_simplify_coverage(lots.geometry, simplify_tolerance, "Lot"), lots.crs)
     lot_props = _shared_properties(lots, LOT_FIELDS, max_count, protection)
     aliases = [LOT_FIELDS[c] for c in lot_props.columns]
+    # Fill by the lot's shown id: the style is looked up per feature.
+    fills = dict(zip(lot_props["lot_id"].astype(str), lot_colours(lots), strict=True))
+    tier3 = districts_frame = None
+    if units is not None and not units.empty:
+        unit_simple = _with_geometry(
+            units, _simplify_coverage(units.geometry, simplify_tolerance, "Unit")
+        )
+        tier3 = tier3_polygons(unit_simple)
+        if districts is None:
+            districts_frame = district_polygons(unit_simple)
+    if districts is not None:
+        districts_frame = _to_bng(districts, "districts", geom_types=("Polygon", "MultiPolygon"))
+        if "name" not in districts_frame.columns:
+            raise ValidationError("districts needs a 'name' column (the district's name).")
 
     county_web = _web_geoms(np.array([county]), lots.crs)
     west, south, east, north = county_web.total_bounds
@@ -240,6 +321,7 @@ def lots_map(
         zoom_snap=0.25,
     )
     fmap.get_root().title = title
+    fmap.get_root().html.add_child(folium.Element(_HATCH_SVG), name="lotdesign_hatch")
     fmap.get_root().header.add_child(
         folium.Element(
             "<style>.leaflet-container{background:#dfe6ec;font-family:Arial,sans-serif}"
@@ -276,12 +358,21 @@ def lots_map(
         folium.GeoJson(
             _feature_collection(lot_props[members], lot_geoms[members]),
             name=f"{swatch}{html.escape(TIER_LABELS[tier])} ({tier_counts[tier]})",
-            style_function=lambda _f, c=colour: {
-                "color": "#ffffff",
-                "weight": 1.5,
-                "fillColor": c,
-                "fillOpacity": 0.6,
-            },
+            style_function=lambda f, c=colour, t=tier: (
+                {
+                    "color": "#8a8a8a",
+                    "weight": 1,
+                    "fillColor": f"url(#{_HATCH_ID})",
+                    "fillOpacity": 1,
+                }
+                if t == 3
+                else {
+                    "color": "#ffffff",
+                    "weight": 1.5,
+                    "fillColor": fills.get(str(f["properties"].get("lot_id")), c),
+                    "fillOpacity": 0.85,
+                }
+            ),
             highlight_function=lambda _f: {"weight": 3, "color": "#000000", "fillOpacity": 0.75},
             tooltip=folium.GeoJsonTooltip(
                 fields=list(lot_props.columns), aliases=aliases, localize=False, sticky=True
@@ -289,6 +380,60 @@ def lots_map(
             popup=folium.GeoJsonPopup(
                 fields=list(lot_props.columns), aliases=aliases, localize=False
             ),
+        ).add_to(fmap)
+
+    if tier3 is not None:
+        t3_web = _web_geoms(tier3.geometry.to_numpy(), tier3.crs)
+        t3_layer = folium.FeatureGroup(name=f"{html.escape(TIER3_LABEL)} ({len(tier3)})")
+        folium.GeoJson(
+            # No properties: the hatch and the "Tier 3" labels say what these are.
+            _feature_collection(pd.DataFrame(index=range(len(tier3))), t3_web),
+            style_function=lambda _f: {
+                "color": "#8a8a8a",
+                "weight": 1,
+                "fillColor": f"url(#{_HATCH_ID})",
+                "fillOpacity": 1.0,
+            },
+            interactive=False,
+        ).add_to(t3_layer)
+        west_m, south_m, east_m, north_m = shapely.bounds(county)
+        min_area = 0.004 * (east_m - west_m) * (north_m - south_m)
+        big = tier3.geometry.area.to_numpy() >= min_area
+        spots = _web_geoms(shapely.point_on_surface(tier3.geometry.to_numpy()[big]), tier3.crs)
+        for spot in spots:
+            folium.Marker(
+                [spot.y, spot.x],
+                icon=folium.DivIcon(
+                    html=(
+                        '<div style="font:italic bold 11px Arial,sans-serif;color:#333;'
+                        "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;"
+                        'transform:translate(-50%,-50%);display:inline-block">Tier 3</div>'
+                    ),
+                    icon_size=(0, 0),
+                ),
+                interactive=False,
+            ).add_to(t3_layer)
+        t3_layer.add_to(fmap)
+
+    if districts_frame is not None and len(districts_frame):
+        # Only the boundaries between districts: the county's edge is drawn already.
+        inner = shapely.difference(
+            shapely.boundary(
+                shapely.simplify(districts_frame.geometry.to_numpy(), simplify_tolerance)
+            ),
+            shapely.buffer(shapely.boundary(county), 60),
+        )
+        d_web = _web_geoms(inner, districts_frame.crs)
+        folium.GeoJson(
+            _feature_collection(pd.DataFrame(index=range(len(districts_frame))), d_web),
+            name=f"District boundaries ({len(districts_frame)})",
+            style_function=lambda _f: {
+                "color": "#222222",
+                "weight": 2,
+                "dashArray": "6,3",
+                "fill": False,
+            },
+            interactive=False,
         ).add_to(fmap)
 
     labels = folium.FeatureGroup(name="Lot labels", show=len(lots) <= 60)
@@ -332,6 +477,32 @@ def lots_map(
             show=False,
         ).add_to(fmap)
 
+    avoid = [shapely.get_coordinates(shapely.point_on_surface(lots.geometry.to_numpy()))]
+    if tier3 is not None:
+        avoid.append(shapely.get_coordinates(shapely.point_on_surface(tier3.geometry)))
+    places = places_to_label(county, max_labels=30, avoid=np.vstack(avoid)) if place_names else None
+    if places is not None and len(places):
+        group = folium.FeatureGroup(name=f"Place names ({len(places)})")
+        spots = _web_geoms(shapely.points(places[["x", "y"]].to_numpy()), settings.CRS_BNG)
+        for row, spot in zip(places.itertuples(), spots, strict=True):
+            size = 13 if row.population >= 50_000 else 12 if row.population >= 20_000 else 11
+            folium.Marker(
+                [spot.y, spot.x],
+                icon=folium.DivIcon(
+                    html=(
+                        '<div style="position:absolute;left:-2px;top:-2px;width:4px;height:4px;'
+                        'border-radius:2px;background:#111"></div>'
+                        f'<div style="position:absolute;top:-4px;transform:translate(-50%,-100%);'
+                        f"font:{size}px Georgia,serif;color:#000;white-space:nowrap;"
+                        'text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff">'
+                        f"{html.escape(row.name)}</div>"
+                    ),
+                    icon_size=(0, 0),
+                ),
+                interactive=False,
+            ).add_to(group)
+        group.add_to(fmap)
+
     _points_layer(practices, what="practices", label="GP practice", colour="#ffffff", fmap=fmap)
     _points_layer(offices, what="offices", label="Provider office", colour="#f0e442", fmap=fmap)
 
@@ -343,6 +514,9 @@ def lots_map(
                 synthetic=synthetic,
                 max_count=max_count,
                 has_units=units is not None and not units.empty,
+                tier3=0 if tier3 is None else len(tier3),
+                districts=districts_frame is not None and len(districts_frame) > 0,
+                places=places is not None and len(places) > 0,
             )
         )
     )

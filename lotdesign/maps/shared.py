@@ -211,3 +211,206 @@ def _shared_properties(
             shared, protection=protection, keys=keys, max_count=max_count, what="map"
         )
     return _display(shared, max_count)[present]
+
+
+# --- Colours, areas and place names for members' maps ---------------------------------------
+
+#: Colours of lots within a tier, so that touching lots differ: Paul Tol's "light" scheme
+#: (colour-blind safe, pale enough for black labels), cool colours for Tier 1 lots and warm
+#: ones for Tier 2 zones, so the tier still reads from the colour.
+LOT_PALETTES: dict[int, tuple[str, ...]] = {
+    1: ("#77AADD", "#44BB99", "#99DDFF", "#BBCC33", "#AAAA00", "#5D8AA8"),
+    2: ("#EE8866", "#EEDD88", "#FFAABB"),
+}
+#: Tier 3 areas (bought case by case): pale grey under a hatch.
+TIER3_FILL = "#DDDDDD"
+TIER3_LABEL = "Tier 3: spot purchase"
+#: Attribution the place names carry wherever they are shown (CC BY 4.0).
+PLACES_ATTRIBUTION = "Place names: GeoNames, CC BY 4.0"
+#: Shared boundaries shorter than this (metres) are corners, not edges, for colouring.
+_TOUCH_M = 1.0
+
+
+def lot_colours(lots: gpd.GeoDataFrame) -> pd.Series:
+    """A fill colour per lot such that lots sharing an edge never share a colour.
+
+    The lots that touch form a graph (planar, so few colours suffice); it is coloured with
+    DSATUR (:func:`networkx.greedy_color`), within each tier from its palette in
+    :data:`LOT_PALETTES` (tiers without one take their :data:`TIER_COLOURS`). Lots of
+    different tiers have different palettes, so they never clash. Deterministic: lots are
+    taken in ``lot_id`` order.
+
+    Returns
+    -------
+    pandas.Series
+        Hex colour per lot, on the lots' index.
+    """
+    import networkx as nx
+
+    colours = pd.Series(
+        [TIER_COLOURS.get(int(t), "#999999") for t in lots["tier"]], index=lots.index, dtype=object
+    )
+    for tier, palette in LOT_PALETTES.items():
+        part = lots[lots["tier"].astype(int) == tier].sort_values("lot_id")
+        if part.empty:
+            continue
+        graph = nx.Graph()
+        graph.add_nodes_from(part.index)
+        for a, b in _touching(part):
+            graph.add_edge(a, b)
+        found = nx.greedy_color(graph, strategy="DSATUR")
+        if found and max(found.values()) >= len(palette):
+            # More colours than the palette: fall back to the largest-first order, which
+            # on a planar map nearly always fits; a clash left over is still drawn.
+            found = nx.greedy_color(graph, strategy="largest_first")
+        for index, c in found.items():
+            colours[index] = palette[c % len(palette)]
+    return colours
+
+
+def _touching(frame: gpd.GeoDataFrame) -> list[tuple[Any, Any]]:
+    """Pairs of rows (index labels) whose polygons share an edge (not only a corner)."""
+    geoms = frame.geometry.to_numpy()
+    index = frame.index.to_numpy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return []
+    shared = shapely.length(
+        shapely.intersection(
+            shapely.boundary(geoms[left]), shapely.buffer(shapely.boundary(geoms[right]), 0.5)
+        )
+    )
+    edge = shared > _TOUCH_M
+    return [(index[a], index[b]) for a, b in zip(left[edge], right[edge], strict=True)]
+
+
+def district_polygons(
+    units: gpd.GeoDataFrame, *, names: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame | None:
+    """District areas dissolved from public unit polygons (``district`` column).
+
+    The units must be public geography (boundary files or the cells of every postcode of the
+    lookup), so the districts drawn are too. Returns ``district``, ``name`` (from ``names``,
+    else the code) and geometry, or None when the units carry no district.
+    """
+    if units is None or "district" not in units.columns:
+        return None
+    frame = _to_bng(units, "units", geom_types=("Polygon", "MultiPolygon"))
+    frame = frame[frame["district"].notna()]
+    if frame.empty:
+        return None
+    out = frame[["district", "geometry"]].dissolve(by="district", as_index=False)
+    out["geometry"] = shapely.make_valid(out.geometry.to_numpy())
+    names = names or {}
+    out["name"] = [names.get(str(d), str(d)) for d in out["district"]]
+    return out[["district", "name", "geometry"]]
+
+
+def tier3_polygons(units: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Tier 3 areas (units bought case by case) dissolved into one shape per touching group."""
+    if units is None or "tier" not in units.columns:
+        return None
+    frame = _to_bng(units, "units", geom_types=("Polygon", "MultiPolygon"))
+    frame = frame[pd.to_numeric(frame["tier"], errors="coerce") == 3]
+    if frame.empty:
+        return None
+    merged = shapely.make_valid(shapely.union_all(frame.geometry.to_numpy()))
+    parts = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and p.area > 0]
+    if not parts:
+        return None
+    return gpd.GeoDataFrame(
+        {"label": [TIER3_LABEL] * len(parts)}, geometry=parts, crs=settings.CRS_BNG
+    )
+
+
+def read_places() -> pd.DataFrame:
+    """Places in England with at least 1,000 people (GeoNames, CC BY 4.0), in BNG metres.
+
+    From the small table shipped in ``lotdesign/assets/places`` (made by
+    ``scripts/extract_places.py``); no download. Columns ``name``, ``population``, ``x``,
+    ``y``.
+    """
+    return _places().copy()
+
+
+def _places() -> pd.DataFrame:
+    global _PLACES
+    if _PLACES is None:
+        from importlib.resources import files
+
+        import pyproj
+
+        path = files("lotdesign") / "assets" / "places" / "england_places.csv.gz"
+        with path.open("rb") as raw:
+            table = pd.read_csv(raw, compression="gzip")
+        to_bng = pyproj.Transformer.from_crs(settings.CRS_WGS84, settings.CRS_BNG, always_xy=True)
+        x, y = to_bng.transform(table["lon"].to_numpy(), table["lat"].to_numpy())
+        _PLACES = pd.DataFrame(
+            {
+                "name": table["name"].astype(str),
+                "population": table["population"].astype(int),
+                "x": np.asarray(x),
+                "y": np.asarray(y),
+            }
+        )
+    return _PLACES
+
+
+_PLACES: pd.DataFrame | None = None
+#: Places this large are named even over another label: a reader looks for them first.
+_TOWN_POPULATION = 20_000
+
+
+def places_to_label(
+    area: Any,
+    *,
+    max_labels: int = 30,
+    min_spacing_m: float | None = None,
+    avoid: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The larger places inside ``area`` (BNG polygon), spaced so their names do not collide.
+
+    Places are taken largest first; one closer than ``min_spacing_m`` to a place already
+    taken is skipped (default: a 22nd of the area's width, about one label's length on a
+    page-wide map), and so is one whose name would sit on another label at ``avoid``
+    (BNG points, e.g. the lots' labels) unless it is a town of 20,000 people or more: those
+    are always named. At most ``max_labels``.
+    """
+    places = _places()
+    if area is None or shapely.is_empty(area):
+        return places.iloc[0:0].copy()
+    west, south, east, north = shapely.bounds(area)
+    box = places[places["x"].between(west, east) & places["y"].between(south, north)].sort_values(
+        ["population", "name"], ascending=[False, True]
+    )
+    inside = shapely.contains_xy(area, box["x"].to_numpy(), box["y"].to_numpy())
+    box = box[inside]
+    if min_spacing_m is None:
+        min_spacing_m = max(east - west, north - south) / 22
+    taken: list[int] = []
+    xy = box[["x", "y"]].to_numpy()
+    others = np.empty((0, 2)) if avoid is None else np.asarray(avoid, dtype=float).reshape(-1, 2)
+    for i in range(len(box)):
+        if len(taken) >= max_labels:
+            break
+        # The name sits just above its point: keep it off the other labels.
+        gap_x = np.abs(others[:, 0] - xy[i, 0])
+        gap_y = others[:, 1] - xy[i, 1]
+        near = (gap_x < min_spacing_m) & (gap_y > -min_spacing_m * 0.3)
+        town = box["population"].iloc[i] >= _TOWN_POPULATION
+        if not town and (near & (gap_y < min_spacing_m * 0.6)).any():
+            continue
+        if taken:
+            d = np.hypot(*(xy[taken] - xy[i]).T)
+            # Names run wide, not tall: keep labels further apart across than down.
+            dx = np.abs(xy[taken, 0] - xy[i, 0])
+            dy = np.abs(xy[taken, 1] - xy[i, 1])
+            if ((dx < min_spacing_m * 1.6) & (dy < min_spacing_m * 0.6)).any() or (
+                d < min_spacing_m
+            ).any():
+                continue
+        taken.append(i)
+    return box.iloc[taken].reset_index(drop=True)
