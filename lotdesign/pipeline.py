@@ -207,8 +207,10 @@ def run(
     with progress.step(f"Building {spec.units.replace('_', ' ')} units"):
         practices, providers, boundaries = _read_places(spec, lookup)
         districts = sorted(extract.customers["district"].dropna().unique())
+        # Every live postcode of the area: the density proxy for rurality, and the land that
+        # unit cells are cut to without a boundary file (units touch over land, not water).
         reference = None
-        if extract.customers["rurality"].isna().any():
+        if extract.customers["rurality"].isna().any() or boundaries is None:
             reference = _reference_postcodes(spec, lookup, districts)
         units, customers = make_units(
             extract.customers,
@@ -236,6 +238,9 @@ def run(
         paths=paths,
         timings=progress.timings,
     )
+    if reference is not None:
+        # The same postcodes draw the shared maps' public geography: read them once.
+        result.__dict__["_area_postcodes"] = reference
     if last >= 1:
         _lots_stage(result, progress, options, write=write)
     if last >= 2:
@@ -573,7 +578,7 @@ def _report_stage(result: Run, progress: Progress) -> None:
         polygons["radius_miles"] = polygons["max_miles"]
         polygons = polygons[polygons.geometry.notna() & ~polygons.geometry.is_empty]
         unit_polys = (
-            public.merge(result.units[["unit_id", "name"]], on="unit_id")
+            public.merge(result.units[["unit_id", "name", "district"]], on="unit_id")
             .merge(assignment[["unit_id", "lot_id", "tier"]], on="unit_id")
             .rename(columns={"name": "unit_name"})
         )
@@ -595,12 +600,18 @@ def _report_stage(result: Run, progress: Progress) -> None:
                 geometry=gpd.points_from_xy(o["easting"], o["northing"]),
                 crs=settings.CRS_BNG,
             )
+        from lotdesign.report.places import district_name
+
+        # District boundaries dissolved from the same public unit polygons, named.
+        codes = unit_polys["district"].dropna().astype(str).unique()
+        districts = maps.district_polygons(unit_polys, names={c: district_name(c) for c in codes})
         common = dict(
             outline=outline,
             practices=practices,
             offices=offices,
             title=spec.title,
             synthetic=spec.synthetic,
+            districts=districts,
         )
         maps.lots_map(
             polygons,
@@ -628,7 +639,7 @@ def _report_stage(result: Run, progress: Progress) -> None:
             data_sources=_data_sources(result),
             reconciliation=result.extract.reconciliation,
             tier_summary=result.tiers.summary,
-            lot_table=result.checks.table,
+            lot_table=_with_districts(result.checks.table, result),
             plan_summary=result.checks.summary,
             cost_summary=result.cost.summary,
             projection=result.cost.projection,
@@ -639,6 +650,7 @@ def _report_stage(result: Run, progress: Progress) -> None:
             tornado=result.cost.tornado,
             payment_models=result.cost.payments,
             market_summary=market,
+            policy_tradeoff=_policy_tradeoff(result),
             static_map_png=out / "lots.png",
             caveats=tuple(result.tiers.reasons[:10]),
         )
@@ -649,6 +661,10 @@ def _report_stage(result: Run, progress: Progress) -> None:
         result.paths["tables"] = report.write_tables(
             inputs, out / "tables.xlsx", max_count=max_count
         )
+        # Last: it lists every column of the CSVs and the workbook written above.
+        from lotdesign.report.dictionary import write_dictionary
+
+        result.paths["dictionary"] = write_dictionary(out)
     with progress.step("Scanning the reports folder for personal data"):
         ids, postcodes = _extract_identifiers(result)
         disclosure.scan_and_quarantine(
@@ -660,6 +676,29 @@ def _report_stage(result: Run, progress: Progress) -> None:
             rounding_base=protection.rounding_base,
             quarantine_to=spec.outputs.processed / "quarantine",
         )
+
+
+def _with_districts(table: pd.DataFrame, result: Run) -> pd.DataFrame:
+    """The lot table with each lot's districts (ONS codes, most hours first, ``; ``-joined),
+    so that the report can name where a lot is."""
+    units, assignment = result.units, result.tiers.assignment
+    if "district" not in units.columns or "lot_id" not in table.columns:
+        return table
+    hours = (
+        assignment[["unit_id", "lot_id"]]
+        .merge(units[["unit_id", "district", "hours"]], on="unit_id")
+        .dropna(subset=["lot_id", "district"])
+        .groupby(["lot_id", "district"], as_index=False)["hours"]
+        .sum()
+        .sort_values(["lot_id", "hours", "district"], ascending=[True, False, True])
+    )
+    joined = hours.groupby("lot_id")["district"].agg(lambda d: "; ".join(map(str, d)))
+    return table.assign(district=table["lot_id"].map(joined))
+
+
+def _policy_tradeoff(result: Run) -> pd.DataFrame | None:
+    rows = (result.plan.stats or {}).get("policy_tradeoff") if result.plan is not None else None
+    return pd.DataFrame(rows) if rows else None
 
 
 def _protection(result: Run):
@@ -766,14 +805,19 @@ def _gpkg_safe(frame):
 
 def _write_shared_csv(frame: pd.DataFrame, path: Path, result: Run) -> Path:
     """Write a table that leaves the analyst's machine, under the run's disclosure control
-    (the NHS Digital rule and secondary suppression across every shared table)."""
+    (the NHS Digital rule and secondary suppression across every shared table), rounded by
+    unit, with the folder's data dictionary brought up to date beside it."""
     from lotdesign import report
+    from lotdesign.report.dictionary import round_for_sharing, write_dictionary
 
     path.parent.mkdir(parents=True, exist_ok=True)
     shared = report.shareable_table(
         frame, path.stem.replace("_", " "), protection=_protection(result)
     )
-    shared.to_csv(path, index=False)
+    # Rounded by unit (hours 0.1, money 0.01, counts whole) after the control, which it keeps.
+    round_for_sharing(shared).to_csv(path, index=False)
+    # A run stopped before the report still leaves every CSV described.
+    result.paths["dictionary"] = write_dictionary(path.parent)
     return path
 
 

@@ -120,6 +120,15 @@ STUDY_AREA_HULL_RATIO: float = _data(
     0.05,
     "project default: West Sussex postcodes' hull is 1,936 km² against 1,991 km²",
 )
+#: Without a boundary file, land is the closing of the postcode points by this radius
+#: (metres; :func:`lotdesign.units.land_mask`): gaps between postcodes under twice this stay
+#: land, open water wider than that does not. On West Sussex Code-Point Open 99.9% of
+#: postcodes have another within 1.05 km (the farthest 1.84 km), so 1 km keeps farmland whole.
+LAND_MASK_CLOSING_M: float = _data(
+    "LAND_MASK_CLOSING_M",
+    1000.0,
+    "West Sussex Code-Point Open: 99.9% of postcodes have another within 1.05 km",
+)
 
 # --- Tier 1 lot rules (seed 003) -------------------------------------------------------------
 _tier1 = _TABLE.section("Tier 1 lot rules", audience="domain")
@@ -281,6 +290,23 @@ ROAD_TRAFFIC_FACTOR: float = _travel(
 #: with the checks' 10% amber margin; a run raises it to its own largest limit if higher.
 ROAD_CUTOFF_MINUTES: float = _travel(
     "ROAD_CUTOFF_MINUTES", 30.0, "project default: Tier 2's 25 min plus the 10% amber margin"
+)
+#: Without a road file, drive times between points whose straight line leaves the land (an
+#: estuary, a harbour) are estimated along the shortest path over land: a grid of this
+#: spacing (metres) over the land (the union of the units' polygons), 16 neighbours a node.
+LAND_GRID_M: float = _travel(
+    "LAND_GRID_M", 500.0, "project default: a county of 2,000 km² is 8,000 nodes"
+)
+#: A path over land counts only when it is longer than the straight line by more than this
+#: factor: grid paths over open land are at most 2.7% longer than the straight line (16
+#: neighbours), and smaller detours are what the circuity factor already covers.
+LAND_DETOUR_MIN_RATIO: float = _travel(
+    "LAND_DETOUR_MIN_RATIO", 1.1, "project default: above the 16-neighbour grid's 2.7% stretch"
+)
+#: Paths over land are searched up to this length (metres); a pair not reached is taken as
+#: this far. 30 km is far beyond any lot's reach (7 miles, 25 minutes in Tier 2).
+LAND_PATH_LIMIT_M: float = _travel(
+    "LAND_PATH_LIMIT_M", 30_000.0, "project default: beyond any lot's reach (seed 003 limits)"
 )
 #: Attribution every output derived from OpenStreetMap must carry (ODbL 1.0).
 OSM_ATTRIBUTION: str = _travel(
@@ -608,12 +634,24 @@ VISITS_PER_ROUND: int = _cost_travel(
 CALL_SLOTS_PER_DAY: int = _cost_travel(
     "CALL_SLOTS_PER_DAY", 4, "project default: morning, lunch, tea, bed"
 )
+#: A lead or secondary provider holding a share of a lot serves a random share of its
+#: customers, and its rounds see their spread. The area is measured on samples of that share
+#: of the lot's customers (mean minimum spanning tree over this many seeded draws), not
+#: assumed to thin as for uniform points: between villages gaps do not shrink when a provider
+#: holds fewer of the customers (benchmarks/bench_rounds.py: rural zoned travel was
+#: under-predicted by 12% with the uniform assumption). 0 assumes uniform thinning. Standard
+#: error of the mean tree length under 2% for a lot's secondary (25+ customers) at 16 draws.
+TRAVEL_SHARE_DRAWS: int = _cost_travel(
+    "TRAVEL_SHARE_DRAWS",
+    16,
+    "project default: benchmarks/bench_rounds.py (share-thinned rural lots); < 2% sampling error",
+)
 #: Rounds against the shortest tours the BHH formula gives. Calibrated on rounds a scheduler
 #: would recognise (benchmarks/bench_rounds.py): OR-Tools rounds with call time windows,
 #: 12% double-handed customers and split shifts, on real postcodes of Crawley, Horsham and
 #: Rutland, for today's criss-crossing providers and for zoned lots alike; 0.95 matches the
-#: simulated miles per visit (geometric mean over both patterns, three areas, three seeds).
-#: Optimised rounds drive less than real rotas: 1.67 reproduces the national 3.06 miles a visit
+#: simulated miles per visit (geometric mean over both patterns, four areas, three seeds).
+#: Optimised rounds drive less than real rotas: 1.72 reproduces the national 3.06 miles a visit
 #: (Access Group 2017-18) for a typical provider (the TYPICAL_* settings below), so that is
 #: the top of COST_RANGES["scheduling_factor"]. Set it from a council's own rota data.
 ROUND_SCHEDULING_FACTOR: float = _cost_travel(
@@ -716,7 +754,7 @@ COST_RANGES: dict[str, tuple[float, float]] = _policy(
     {
         "speed_factor": (0.8, 1.2),
         "circuity": (1.25, 1.61),
-        "scheduling_factor": (0.76, 1.67),
+        "scheduling_factor": (0.76, 1.72),
         "pass_back_share": (0.25, 0.75),
         "package_months_factor": (0.75, 1.5),
         "demand_growth": (0.0, 0.068),
@@ -794,6 +832,17 @@ REPORT_REJECTED_RISK_SHARE: float = _report(
 #: bars the labels no longer fit a portrait page). Project default.
 REPORT_MAX_CHART_BARS: int = _report(
     "REPORT_MAX_CHART_BARS", 40, "project default: labels fit a portrait page"
+)
+#: A lot whose weekly hours or customers lie within this share of its band's floor or ceiling
+#: is flagged as near a band edge: two years of demand growth (2 x DEMAND_GROWTH, 2.4% a year)
+#: would carry it across.
+REPORT_BAND_EDGE_SHARE: float = _report(
+    "REPORT_BAND_EDGE_SHARE", 0.05, "project default: ~2 years of DEMAND_GROWTH (2.4% a year)"
+)
+#: A lot that needs more than this share of the contract term (PROJECTION_YEARS) to reach viable
+#: volume under new-customers-only is flagged as slow. Project default: half the term.
+REPORT_SLOW_VIABLE_SHARE: float = _report(
+    "REPORT_SLOW_VIABLE_SHARE", 0.5, "project default: more than half the contract term"
 )
 
 # --- lotdesign run (lotdesign.pipeline) --------------------------------------------------------

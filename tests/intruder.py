@@ -473,7 +473,11 @@ def published_tables(reports: str | Path) -> dict[str, pd.DataFrame]:
         tables[csv.stem] = pd.read_csv(csv, dtype=object)
     workbook = reports / "tables.xlsx"
     if workbook.exists():
-        for name, frame in pd.read_excel(workbook, sheet_name=None, dtype=object).items():
+        # Headings (with units) read back to column names through the workbook's own
+        # Dictionary sheet, as a recipient can.
+        from lotdesign.report import read_tables
+
+        for name, frame in read_tables(workbook).items():
             tables[f"xlsx:{name}"] = frame
     page = reports / "lots_map.html"
     if page.exists():

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from lotdesign import columns, maps
 from lotdesign.columns import Column, UnknownColumnError, UnregisteredColumnWarning
@@ -30,7 +29,7 @@ from lotdesign.disclosure import (
     suppressed_label,
 )
 from lotdesign.errors import ValidationError
-from lotdesign.report import ReportInputs, report_tables, shareable_table
+from lotdesign.report import ReportInputs, read_tables, report_tables, shareable_table
 
 LABEL = suppressed_label(7)
 
@@ -246,13 +245,9 @@ def _shared_tables(folder: Path) -> dict[str, pd.DataFrame]:
         path.name: pd.read_csv(path, dtype=object, keep_default_na=False)
         for path in sorted(folder.glob("*.csv"))
     }
-    book = load_workbook(folder / "tables.xlsx", read_only=True)
-    for sheet in book.worksheets:
-        if sheet.title == "README":
-            continue
-        rows = list(sheet.iter_rows(values_only=True))
-        tables[f"tables.xlsx:{sheet.title}"] = pd.DataFrame(rows[1:], columns=rows[0])
-    book.close()
+    # The workbook's headings (with units) read back to column names by its Dictionary.
+    for sheet, table in read_tables(folder / "tables.xlsx").items():
+        tables[f"tables.xlsx:{sheet}"] = table
     return tables
 
 
@@ -365,12 +360,7 @@ def test_demo_counts_of_people_are_suppressed_and_rates_blanked(demo_inputs, tmp
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnregisteredColumnWarning)
         path = write_tables(demo_inputs, tmp_path / "tables.xlsx", max_count=100)
-    book = load_workbook(path, read_only=True)
-    tables = {}
-    for sheet in book.worksheets[1:]:
-        rows = list(sheet.iter_rows(values_only=True))
-        tables[sheet.title] = pd.DataFrame(rows[1:], columns=rows[0])
-    book.close()
+    tables = read_tables(path)
     suppressed, blanked = _check_suppressed(tables, 100)
     assert suppressed > 10 and blanked > 10
     lots = tables["lots"]

@@ -435,6 +435,19 @@ def _values(folder):
     return scan_for_personal_data(folder)["value"].tolist()
 
 
+def test_a_grouped_number_is_read_whole_not_by_its_first_digit(tmp_path):
+    # A lot's reason reads "customers: 1,075 customers above the 110 ceiling": the value is
+    # 1,075 (a large count, fine), never the "1" before the thousands comma.
+    (tmp_path / "lots.csv").write_text(
+        'lot,reasons\nL01,"customers: 1,075 customers above the 110 ceiling"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "map.json").write_text('{"customers":1,"hours":5}', encoding="utf-8")
+    found = set(zip(scan_for_personal_data(tmp_path)["kind"], _values(tmp_path), strict=True))
+    assert found == {("small_count", "customers: 1")}
+    assert scan_for_personal_data(tmp_path)["file"].tolist() == ["map.json"]
+
+
 def test_ids_and_postcodes_in_file_names(tmp_path):
     (tmp_path / "notes_cust00042.txt").write_text("nothing here", encoding="utf-8")
     (tmp_path / "rh12-4ab.csv").write_text("a,b\n1,2\n", encoding="utf-8")

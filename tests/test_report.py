@@ -25,6 +25,7 @@ from lotdesign.report import (
     ReportInputs,
     executive_summary,
     parameters_from_settings,
+    read_tables,
     report_tables,
     risks_and_caveats,
     write_report,
@@ -253,9 +254,21 @@ def test_docx_embeds_the_map_and_charts(written):
 def test_docx_headings_cover_every_part_of_the_report(written):
     doc = Document(written["docx"])
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    for heading in ("Executive summary", "Method", "Parameters", "Tiers and lots", "Cost"):
-        assert heading in headings
-    for heading in ("Market", "Risks and caveats", "Sensitivity", "Payment models"):
+    assert headings[0] == "1 Summary and recommendations"  # first, on the first page
+    for heading in (
+        "2 Findings",
+        "2.1 Tiers and lots",
+        "2.2 Cost",
+        "2.3 Market and provider concentration",
+        "2.4 Workforce",
+        "3 The lots",
+        "4 Maps",
+        "5 Risks and caveats",
+        "Appendix A Method",
+        "Appendix B Parameters used",
+        "Appendix C Data and vintages",
+        "Appendix D Payment models",
+    ):
         assert heading in headings
 
 
@@ -317,6 +330,7 @@ def test_xlsx_has_a_readme_and_one_sheet_per_table(written):
     book = load_workbook(written["xlsx"])
     assert book.sheetnames == [
         "README",
+        "Dictionary",
         "parameters",
         "data_sources",
         "reconciliation",
@@ -337,9 +351,12 @@ def test_xlsx_has_a_readme_and_one_sheet_per_table(written):
     assert any(text and "ONS Postcode Directory" in text for text in readme)
     lots = list(book["lots"].iter_rows(values_only=True))
     header = list(lots[0])
-    assert header[:4] == ["lot_id", "tier", "hours", "customers"]
-    assert lots[1][header.index("hours")] == 900.5  # numbers stay numbers
-    assert "centre_x" not in header and "centre_y" not in header
+    # Headings with units; read_tables gives the CSV names back.
+    assert header[:4] == ["Lot", "Tier", "Weekly hours (hours a week)", "Customers"]
+    lots = read_tables(written["xlsx"])["lots"]
+    assert list(lots.columns[:4]) == ["lot_id", "tier", "hours", "customers"]
+    assert lots["hours"].iloc[0] == 900.5  # numbers stay numbers
+    assert "centre_x" not in lots.columns and "centre_y" not in lots.columns
 
 
 def test_xlsx_without_synthetic_label_for_real_data(tmp_path):
@@ -362,20 +379,21 @@ def test_small_counts_are_suppressed_everywhere(written):
     assert row["Lot"] == "T301" and row["Customers"] == SUPPRESSED
 
     page = written["html"].read_text(encoding="utf-8")
-    assert f"<td>T301</td><td>3</td><td>\u2013</td><td>{SUPPRESSED}</td>" in page
+    assert (
+        f'<td>T301</td><td class="num">3</td><td class="num">\u2013</td>'
+        f'<td class="num">{SUPPRESSED}</td>'
+    ) in page
 
-    book = load_workbook(written["xlsx"])
+    book = read_tables(written["xlsx"])
     for sheet, key in (("lots", "lot_id"), ("cost_by_lot", "lot_id")):
-        rows = list(book[sheet].iter_rows(values_only=True))
-        header = list(rows[0])
-        t3 = next(r for r in rows[1:] if r[header.index(key)] == "T301")
-        assert t3[header.index("customers")] == SUPPRESSED
+        table = book[sheet]
+        t3 = table[table[key] == "T301"].iloc[0]
+        assert t3["customers"] == SUPPRESSED
         if sheet == "cost_by_lot":
             # A cost per customer over 1-7 customers would describe them: blanked.
-            assert t3[header.index("cost_per_customer_week_current")] is None
-    tiers = list(book["tier_summary"].iter_rows(values_only=True))
-    assert tiers[3][list(tiers[0]).index("customers")] == SUPPRESSED
-    plan = dict(list(book["plan_summary"].iter_rows(values_only=True))[1:])
+            assert t3["cost_per_customer_week_current"] is None
+    assert book["tier_summary"]["customers"].iloc[2] == SUPPRESSED
+    plan = dict(book["plan_summary"].itertuples(index=False, name=None))
     assert plan["customers_outside_lots"] == SUPPRESSED
 
 
@@ -414,7 +432,7 @@ def test_missing_stages_are_reported_as_not_run(tmp_path):
     assert "The lot design was not run" in paths["html"].read_text(encoding="utf-8")
     assert Document(paths["docx"]).inline_shapes.__len__() == 0
     book = load_workbook(write_tables(inputs, tmp_path / "tables.xlsx"))
-    assert book.sheetnames == ["README", "risks"]
+    assert book.sheetnames == ["README", "Dictionary", "risks"]
 
 
 def test_summary_says_not_run_rather_than_inventing_numbers():
@@ -601,7 +619,7 @@ def test_report_from_the_engine_checks_and_tiers(tmp_path):
     write_tables(inputs, tmp_path / "tables.xlsx")
 
     grid = _lot_grid(_docx_tables(paths["docx"]))
-    assert "Passes every rule" in grid[0] and "RAG" in grid[0]
+    assert "RAG" in grid[0]  # one rule status in the report; every rule in tables.xlsx
     assert [row[0] for row in grid[1:]] == list(table["lot_id"])
     n = len(table)
     assert f"All {n} lots pass every rule checked." in executive_summary(inputs)

@@ -60,7 +60,10 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_/.][A-Za-z0-9]+)*")
 # key: value pairs in JSON, JavaScript and data attributes (GeoJSON properties in maps).
 _KEY_VALUE = re.compile(
     r"""["']?([A-Za-z_][A-Za-z0-9_ ]{0,60})["']?\s*[:=]\s*"""
-    r"""(?P<q>["']?)(-?[\d,]+(?:\.\d+)?)(?P=q)(?=\s*(?:[,;}\])<\n]|$))"""
+    # A whole number (thousands grouped in threes), never a prefix of a longer one: the
+    # "1" of "1,075 customers" is not a value.
+    r"""(?P<q>["']?)(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?!\d|[.,]\d)(?P=q)"""
+    r"""(?=\s*(?:[,;}\])<\n]|$))"""
 )
 _PEOPLE_WORDS = (
     r"customers?|customer\(s\)|people|persons?|person\(s\)|clients?|service users?|"

@@ -1,10 +1,14 @@
 """The recommendation report (Word, HTML, PDF) and its Excel tables.
 
-A consultant's report on a lot design: an executive summary written from the numbers, the
-method and every parameter used with its source, the lot table with its rule checks, the
-map, cost and market charts, and the risks and caveats. Councils edit the Word file; the HTML
-file opens offline (styles and charts inlined, no external URL), and a PDF is printed from it
-when WeasyPrint is installed. ``tables.xlsx`` holds the same tables in full, one sheet each.
+A consultant's report on a lot design, laid out as a cabinet paper: summary and
+recommendations on one page (key figures and the decisions asked for, from the numbers),
+contents, findings (tiers and lots by district, cost as a range with its policy and timing,
+market concentration before and after, workforce, the lot-size policies compared), the lot
+table's key columns, the map, risks and caveats from the numbers, then appendices (method,
+the parameters used with their sources, data and vintages). Councils edit the Word file; the
+HTML file (jinja2 templates, autoescaped) opens offline (styles and charts inlined, no
+external URL), and the PDF is printed from it by WeasyPrint, with contents and page numbers.
+``tables.xlsx`` holds the same tables in full, one sheet each.
 
 Everything here leaves the analyst's machine, so every table, sentence and caption comes
 from :func:`~lotdesign.report.tables.controlled_inputs` first: the NHS Digital rule (counts
@@ -22,14 +26,18 @@ and rendered to each format, so the Word and HTML files always say the same thin
 Modules: :mod:`~lotdesign.report.inputs` (what a report shows),
 :mod:`~lotdesign.report.parameters` (the parameters table from the settings),
 :mod:`~lotdesign.report.tables` (the shareable tables), :mod:`~lotdesign.report.text` (the
-words from the numbers), :mod:`~lotdesign.report.display` (cell texts and labels),
+words from the numbers), :mod:`~lotdesign.report.summary` (key figures, decisions and risks
+from the numbers), :mod:`~lotdesign.report.places` (district names),
+:mod:`~lotdesign.report.display` (cell texts and labels),
 :mod:`~lotdesign.report.charts`, :mod:`~lotdesign.report.content` (the blocks),
 :mod:`~lotdesign.report.docx` (Word), :mod:`~lotdesign.report.html` (HTML) and
-:mod:`~lotdesign.report.writers` (the files).
+:mod:`~lotdesign.report.writers` (the files) and :mod:`~lotdesign.report.dictionary` (the
+data dictionary, and rounding by unit for shared tables).
 """
 
 from __future__ import annotations
 
+from lotdesign.report.dictionary import read_tables, round_for_sharing, write_dictionary
 from lotdesign.report.inputs import SYNTHETIC_LABEL, ReportInputs
 from lotdesign.report.parameters import parameters_from_settings
 from lotdesign.report.tables import controlled_inputs, report_tables, shareable_table
@@ -42,9 +50,12 @@ __all__ = [
     "controlled_inputs",
     "executive_summary",
     "parameters_from_settings",
+    "read_tables",
     "report_tables",
     "risks_and_caveats",
+    "round_for_sharing",
     "shareable_table",
+    "write_dictionary",
     "write_report",
     "write_tables",
 ]

@@ -8,7 +8,7 @@ leaves the others out).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,14 @@ class _Display:
     cells: list[list[str]]
     status: list[list[str | None]]
     wide: bool = False
+    #: Per column: its cells are numbers (right-aligned, never wrapped).
+    numeric: list[bool] = field(default_factory=list)
+    #: A table's kind, for its style: "key" (measure and figure), "params" (parameters).
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.numeric:
+            self.numeric = [False] * len(self.headers)
 
 
 def _display(
@@ -70,6 +78,7 @@ def _display(
         cells=cells,
         status=status,
         wide=len(frame.columns) > 8,
+        numeric=[e.format is not None and not e.rule for e in entries],
     )
 
 
@@ -85,4 +94,5 @@ def _key_value_display(frame: pd.DataFrame, caption: str) -> _Display:
         headers=[registry.label(c) for c in _KEY_VALUE],
         cells=cells,
         status=status,
+        numeric=[False, True],
     )

@@ -41,6 +41,8 @@ _TABLES: dict[str, tuple[str, str]] = {
     "tornado": ("tornado", "Sensitivity of the annual change in spend"),
     "payment_models": ("payment_models", "Payment models"),
     "market_summary": ("market_summary", "Market structure"),
+    "policy_tradeoff": ("policy_tradeoff", "Lot-size policies compared"),
+    "sweep_comparison": ("sweep_comparison", "Scenarios compared"),
 }
 _FRAME_FIELDS = tuple(k for k in _TABLES if k not in ("parameters", "data_sources"))
 
@@ -105,6 +107,16 @@ class ReportInputs:
         :func:`lotdesign.cost.payment_models`.
     market_summary
         :func:`lotdesign.market.market_summary`.
+    policy_tradeoff
+        The lot-size policies compared on the same units
+        (:func:`lotdesign.lots.policy_tradeoff`): one row per policy.
+    sweep_comparison
+        A sweep's comparison table (:class:`lotdesign.sweep.SweepResult` ``.table``), when
+        the run was one of a sweep's scenarios.
+    district_names
+        ``{ONS district code: name}`` for the districts the report names; codes not given
+        are looked up in the packaged table (:func:`lotdesign.report.places.district_name`)
+        and shown as codes when not found there.
     static_map_png
         A PNG of the lots, e.g. from :func:`lotdesign.maps.static_map`.
     caveats
@@ -137,6 +149,9 @@ class ReportInputs:
     tornado: pd.DataFrame | None = None
     payment_models: pd.DataFrame | None = None
     market_summary: pd.DataFrame | None = None
+    policy_tradeoff: pd.DataFrame | None = None
+    sweep_comparison: pd.DataFrame | None = None
+    district_names: Mapping[str, str] = field(default_factory=dict)
     static_map_png: str | Path | None = None
     caveats: Sequence[str] = ()
     cost_effect: Mapping[str, Any] | None = None
@@ -168,6 +183,15 @@ class ReportInputs:
                 )
         object.__setattr__(self, "parameters", _parameters_frame(self.parameters))
         object.__setattr__(self, "data_sources", _sources_tuple(self.data_sources))
+        names = self.district_names
+        if not isinstance(names, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in names.items()
+        ):
+            raise ValidationError(
+                "ReportInputs.district_names must map ONS district codes to names (strings), "
+                f"got {names!r}."
+            )
+        object.__setattr__(self, "district_names", dict(names))
         if isinstance(self.caveats, str) or not all(isinstance(c, str) for c in self.caveats):
             raise ValidationError("ReportInputs.caveats must be a list of strings.")
         object.__setattr__(self, "caveats", tuple(self.caveats))

@@ -384,6 +384,30 @@ def executive_summary(
             "This report was made from synthetic demonstration data (made-up customers on "
             "real postcodes). Its figures describe no real person, provider or council."
         )
+    out += design_sentences(
+        inputs,
+        max_count=max_count,
+        seed_tier1_areas=seed_tier1_areas,
+        seed_tier1_share=seed_tier1_share,
+    )
+    out += cost_paragraphs(inputs, max_count=max_count)
+    out += market_sentences(inputs, max_count=max_count)
+    return out
+
+
+def design_sentences(
+    inputs: ReportInputs,
+    *,
+    max_count: int | None = None,
+    seed_tier1_areas: int | None = None,
+    seed_tier1_share: float | None = None,
+) -> list[str]:
+    """The summary's sentences on tiers, Tier 1 coverage and the lots' rule checks."""
+    max_count = settings.SUPPRESS_MAX_COUNT if max_count is None else max_count
+    inputs = _controlled(inputs, max_count)
+    seed_tier1_areas = settings.SEED_TIER1_AREAS if seed_tier1_areas is None else seed_tier1_areas
+    seed_tier1_share = settings.SEED_TIER1_SHARE if seed_tier1_share is None else seed_tier1_share
+    out: list[str] = []
     ts, lots = inputs.tier_summary, inputs.lot_table
     if ts is None and lots is None:
         out.append(
@@ -483,6 +507,15 @@ def executive_summary(
                 )
             else:
                 out.append(f"All {n} lots pass every rule checked.")
+    return out
+
+
+def cost_paragraphs(inputs: ReportInputs, *, max_count: int | None = None) -> list[str]:
+    """The summary's paragraphs on cost: the effect's ranges, policy and timing, or else the
+    modelled spend; "not run" when the cost model was not run."""
+    max_count = settings.SUPPRESS_MAX_COUNT if max_count is None else max_count
+    inputs = _controlled(inputs, max_count)
+    out: list[str] = []
     county = _county_cost(inputs.cost_summary)
     if county is None:
         out.append("The cost model was not run, so no change in cost is reported.")
@@ -511,6 +544,14 @@ def executive_summary(
                     f"Over {years} years, with rate uplifts and demand growth, the cumulative "
                     f"change is {_money(total)}."
                 )
+    return out
+
+
+def market_sentences(inputs: ReportInputs, *, max_count: int | None = None) -> list[str]:
+    """The summary's sentence on the market today (providers, HHI, criss-crossing)."""
+    max_count = settings.SUPPRESS_MAX_COUNT if max_count is None else max_count
+    inputs = _controlled(inputs, max_count)
+    out: list[str] = []
     market = inputs.market_summary
     if market is None and inputs.cost_effect and not inputs.cost_effect.get("travel_modelled"):
         out.append(
@@ -651,7 +692,8 @@ def risks_and_caveats(
     county = _county_cost(inputs.cost_summary)
     if county is not None:
         now, then = _annual(county, "current"), _annual(county, "proposed")
-        if math.isfinite(now) and math.isfinite(then) and then > now:
+        # Less than a pound a year is float noise, not a cost to fund.
+        if math.isfinite(now) and math.isfinite(then) and then - now >= 1.0:
             risks.append(
                 f"The proposed arrangements cost {_money(then - now)} a year more than today "
                 "in the model: fair prices for guaranteed volume have to be funded."
@@ -683,6 +725,10 @@ def risks_and_caveats(
                 f"{_listing([p.replace('_', ' ') for p in flips])}: within the tested range "
                 "the change in spend changes sign."
             )
+    # Imported here: the summary module builds on this one's helpers.
+    from lotdesign.report.summary import number_risks
+
+    risks += number_risks(inputs, hhi_high=hhi_high)
     rec = inputs.reconciliation
     if rec is not None and {"stage", "rows"} <= set(rec.columns):
         by_stage = rec.set_index(rec["stage"].astype(str))["rows"]

@@ -37,7 +37,8 @@ CHART_PANELS: tuple[str, ...] = (
 def write_outputs(
     result: Any, folder: str | Path, *, title: str, synthetic: bool, max_count: int
 ) -> dict[str, Path]:
-    """Write ``sweep_comparison.csv``, ``sweep_chart.png`` and ``sweep_map.png`` to ``folder``."""
+    """Write ``sweep_comparison.csv`` (rounded by unit), its ``dictionary.csv``,
+    ``sweep_chart.png`` and ``sweep_map.png`` to ``folder``."""
     from lotdesign import report
 
     folder = Path(folder)
@@ -48,7 +49,9 @@ def write_outputs(
         warnings.filterwarnings("ignore", message=".*secondary suppression.*")
         shared = report.shareable_table(result.table, "sweep comparison", max_count=max_count)
     paths["comparison"] = folder / "sweep_comparison.csv"
-    shared.to_csv(paths["comparison"], index=False)
+    # Rounded by unit, like the run's CSVs, with the data dictionary beside it.
+    report.round_for_sharing(shared).to_csv(paths["comparison"], index=False)
+    paths["dictionary"] = report.write_dictionary(folder)
     paths["chart"] = comparison_chart(
         result.table, folder / "sweep_chart.png", title=title, synthetic=synthetic
     )
