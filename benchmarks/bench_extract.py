@@ -28,6 +28,7 @@ reader, XLSX (now: calamine)           24       10.6   0.64     read_extract 9.4
 lotdesign run --until cost (before)    209      124    2.41     market analysis 180 s
 lotdesign run --until cost (now)       96       34     1.01     market analysis 20 s wall
 lotdesign run, every stage (now)       174      60     1.04     maps, report, PDF; see below
+lotdesign run, every stage (quiet)     37       38     1.07     load < 1, 29 Nov 2026 13:53
 =====================================  =======  =====  =======  ==============================
 
 What moved it:

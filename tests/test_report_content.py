@@ -279,3 +279,15 @@ def test_every_english_district_in_the_packaged_lookup_has_a_name():
     assert len(english) > 290
     assert unnamed(english) == []
     assert district_name("E06000066") == "Somerset"
+
+
+def test_parameter_values_read_as_text_not_python():
+    from lotdesign.report.inputs import _param_text
+
+    assert _param_text({"urban": 20.0, "village": 35}) == "urban: 20; village: 35"
+    assert _param_text({"2024-25": {"rate": 0.138, "threshold": 175.0}}) == (
+        "2024-25: (rate: 0.138, threshold: 175)"
+    )
+    assert _param_text((0.8, 1.2)) == "0.8 to 1.2"
+    assert _param_text(("town_fringe", "village")) == "town_fringe, village"
+    assert _param_text(True) == "yes"

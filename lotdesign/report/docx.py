@@ -236,7 +236,7 @@ def _write_docx(inputs: ReportInputs, blocks: list[_Block], path: Path) -> None:
     landscape = False
     bookmarks = 0
     new_page = False
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if new_page and not isinstance(block, _Heading):
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             new_page = False
@@ -262,6 +262,9 @@ def _write_docx(inputs: ReportInputs, blocks: list[_Block], path: Path) -> None:
             if block.kind == "note":
                 run.italic = True
                 run.font.size = Pt(9)
+            # A sentence that introduces a table stays on the table's page.
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            paragraph.paragraph_format.keep_with_next = isinstance(following, _Display)
         elif isinstance(block, _Bullets):
             style = "List Number" if block.numbered else "List Bullet"
             for item in block.items:

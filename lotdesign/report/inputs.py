@@ -265,10 +265,28 @@ def _parameters_frame(value: Any) -> pd.DataFrame | None:
 
 
 def _param_text(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.6g}"
+    """A parameter's value as a reader writes it: ``2024-25: 11.44; 2025-26: 12.21`` for a
+    table by year, ``0.8 to 1.2`` for a range, never Python's brackets and quotes."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.6g}"
+    if isinstance(value, Mapping):
+        return "; ".join(
+            f"{key}: ({_param_text(item).replace('; ', ', ')})"
+            if isinstance(item, Mapping)
+            else f"{key}: {_param_text(item)}"
+            for key, item in value.items()
+        )
+    if (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in value)
+    ):
+        return f"{_param_text(value[0])} to {_param_text(value[1])}"
+    if isinstance(value, tuple | list | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return ", ".join(_param_text(item) for item in items)
     return str(value)
 
 
