@@ -651,6 +651,7 @@ def _report_stage(result: Run, progress: Progress) -> None:
             payment_models=result.cost.payments,
             market_summary=market,
             policy_tradeoff=_policy_tradeoff(result),
+            sweep_comparison=_sweep_comparison(spec),
             static_map_png=out / "lots.png",
             caveats=tuple(result.tiers.reasons[:10]),
         )
@@ -874,6 +875,27 @@ SPEC_SETTINGS: dict[str, str] = {
     "disclosure.rounding_base": "SUPPRESS_ROUNDING_BASE",
     "disclosure.protection": "SUPPRESS_PROTECTION_PEOPLE",
 }
+
+
+def _sweep_comparison(spec: RunSpec) -> pd.DataFrame | None:
+    """The sweep comparison the spec names (``report.sweep``), read as ``lotdesign sweep``
+    wrote it: already controlled, so suppressed labels stay text."""
+    path = spec.report.sweep
+    if path is None:
+        return None
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        raise ValidationError(
+            f"report.sweep: could not read {path.name} ({err}); give the "
+            "sweep_comparison.csv that lotdesign sweep wrote."
+        ) from None
+    if "scenario" not in frame.columns:
+        raise ValidationError(
+            f"report.sweep: {path.name} has no 'scenario' column; give the "
+            "sweep_comparison.csv that lotdesign sweep wrote."
+        )
+    return frame
 
 
 def _parameters(spec: RunSpec) -> pd.DataFrame:

@@ -416,6 +416,11 @@ class Report(_Section):
 
     title: str | None = Field(None, description="default: '<name>: home-care lots'")
     formats: tuple[ReportFormat, ...] = ("docx", "html", "pdf")
+    sweep: InputFile | None = Field(
+        None,
+        description="a sweep's sweep_comparison.csv (lotdesign sweep): the report gets a "
+        "'Scenarios compared' section from it",
+    )
 
 
 class Outputs(_Section):

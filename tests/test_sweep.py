@@ -143,3 +143,28 @@ def test_sweep_on_a_local_cluster_caches_and_compares(tiny, tmp_path):
     changed["grid"]["rules.max_drive_minutes"] = [15, 18]
     third = run_sweep(tiny, changed, processes=False, out=out, quiet=True, write=False)
     assert third.timings["computed"] == 2 and third.timings["cached"] == 2
+
+
+def test_a_sweep_comparison_becomes_the_reports_scenarios_section(tiny, tmp_path):
+    from lotdesign.pipeline import run
+
+    out = tmp_path / "sweep"
+    swept = run_sweep(tiny, GRID, processes=False, out=out, quiet=True)
+    config = _config(tiny)
+    config.setdefault("report", {})["sweep"] = str(swept.paths["comparison"])
+    config["report"]["formats"] = ["html"]
+    config["outputs"] = {"processed": str(tmp_path / "processed"), "reports": str(tmp_path / "r")}
+    path = tiny.parent / "with_sweep.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = run(path, quiet=True)
+    html = result.paths["report_html"].read_text(encoding="utf-8")
+    assert "Scenarios compared" in html
+    for scenario in swept.table["scenario"]:
+        assert scenario in html
+
+    bad = tmp_path / "not_a_sweep.csv"
+    bad.write_text("lot,hours\nL01,700\n", encoding="utf-8")
+    config["report"]["sweep"] = str(bad)
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    with pytest.raises(ValidationError, match="report.sweep: not_a_sweep.csv has no 'scenario'"):
+        run(path, quiet=True, until="report")
