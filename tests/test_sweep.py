@@ -168,3 +168,13 @@ def test_a_sweep_comparison_becomes_the_reports_scenarios_section(tiny, tmp_path
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     with pytest.raises(ValidationError, match="report.sweep: not_a_sweep.csv has no 'scenario'"):
         run(path, quiet=True, until="report")
+
+
+def test_a_national_authority_with_only_rural_zones_runs():
+    # E07000009 (East Cambridgeshire) has too few proxy customers for a Tier 1 lot: its
+    # plan is Tier 2 zones only, whose centres once reached the checks as object columns.
+    from lotdesign.sweep.national import _authority
+
+    row = _authority("E07000009", 180, 0, "lots")
+    assert "reason" not in row, row.get("reason")
+    assert row["tier2_zones"] >= 1 and row["lots"] == 0
