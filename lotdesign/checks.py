@@ -148,12 +148,9 @@ def check_plan(
             on_unit = cid.isin(unit_xy.index)
             xy = unit_xy.reindex(cid[on_unit])
             same = (
-                # Centres of mixed tiers can arrive as object columns: compare as floats.
                 np.hypot(
-                    xy["x"].to_numpy(dtype=float)
-                    - c.loc[on_unit, "centre_x"].to_numpy(dtype=float),
-                    xy["y"].to_numpy(dtype=float)
-                    - c.loc[on_unit, "centre_y"].to_numpy(dtype=float),
+                    xy["x"].to_numpy() - c.loc[on_unit, "centre_x"].to_numpy(),
+                    xy["y"].to_numpy() - c.loc[on_unit, "centre_y"].to_numpy(),
                 )
                 < 1.0
             )

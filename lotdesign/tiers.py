@@ -157,7 +157,9 @@ def assign_tiers(
         a.loc[hit, "tier_reason"] = "rural Tier 2 zone"
         zl = zones.lots[zones.lots["valid"]].copy()
         zl["tier"] = 2
-        lots = pd.concat([lots, zl], ignore_index=True)
+        # With no Tier 1 lot, the empty frame's object columns would turn the zones' centres
+        # into objects: take the zones alone.
+        lots = zl if lots.empty else pd.concat([lots, zl], ignore_index=True)
     a.loc[a["lot_id"].isna(), "tier"] = 3
     a["tier"] = a["tier"].astype(int)
     left = a["tier"].eq(3) & a["tier_reason"].eq("")

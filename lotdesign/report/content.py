@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lotdesign import settings
+from lotdesign.lots.policy import TRADEOFF_COLUMNS
 from lotdesign.report.charts import _cost_chart, _market_chart, _projection_chart, _tornado_chart
 from lotdesign.report.display import _Display, _display
 from lotdesign.report.inputs import _TABLES, ReportInputs
@@ -57,16 +58,9 @@ _COST_TIER_COLUMNS = (
     "annual_spend_proposed",
     "change_pct",
 )
-_TRADEOFF_COLUMNS = (
-    "policy",
-    "lots",
-    "tier1_share",
-    "mean_hours",
-    "min_lot_hours",
-    "max_lot_hours",
-    "mean_minutes",
-    "lots_over_after_growth",
-)
+# The trade-off table as the lots stage makes it, less total travel (the mean drive says it
+# per hour of care).
+_TRADEOFF_COLUMNS = tuple(c for c in TRADEOFF_COLUMNS if c != "travel")
 _SWEEP_COLUMNS = (
     "scenario",
     "changes",
