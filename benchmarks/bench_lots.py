@@ -26,6 +26,7 @@ This is a benchmark, not a timed test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -48,31 +49,56 @@ from lotdesign.pipeline import build_demo_units
 
 
 class _Peak:
-    """Peak resident memory of this process while a block runs (sampled every 50 ms)."""
+    """Peak resident memory of this process and its worker processes while a block runs.
+
+    Sampled every 50 ms, summed over the process tree (a large instance's regions run in
+    worker processes: lotdesign.lots.regions).
+    """
 
     def __enter__(self) -> _Peak:
         self.proc = psutil.Process()
-        self.peak = self.proc.memory_info().rss
+        self.peak = self._rss()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
         return self
 
+    def _rss(self) -> int:
+        total = self.proc.memory_info().rss
+        for child in self.proc.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
+
     def _watch(self) -> None:
         while not self._stop.wait(0.05):
-            self.peak = max(self.peak, self.proc.memory_info().rss)
+            self.peak = max(self.peak, self._rss())
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self.proc.memory_info().rss)
+        self.peak = max(self.peak, self._rss())
+
+
+def _children_cpu() -> dict[int, float]:
+    """CPU seconds so far of each live worker process of this one."""
+    out = {}
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            times = child.cpu_times()
+            out[child.pid] = times.user + times.system
+    return out
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float, float, float]:
+    """(result, wall s, CPU s of this process and its workers, peak GB of them together)."""
     with _Peak() as peak:
+        before = _children_cpu()
         w0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        # Worker processes outlive the call (joblib keeps them for the next one).
+        cpu += sum(t - before.get(pid, 0.0) for pid, t in _children_cpu().items())
     return out, wall, cpu, peak.peak / 1e9
 
 

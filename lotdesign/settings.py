@@ -471,6 +471,25 @@ LOT_LNS_WINDOW: int = _engine("LOT_LNS_WINDOW", 4, "engine tuning")
 #: Independent constructions per design, the best kept (``design(restarts=...)``). Engine
 #: tuning: 1 is the fast default; see RUN_LOT_RESTARTS for what ``lotdesign run`` uses.
 LOT_RESTARTS: int = _engine("LOT_RESTARTS", 1, "engine tuning: the fast default")
+#: Restarts beyond the first are made only for pools (or regions) of up to this many free
+#: units. Engine tuning, measured with the standard search (3 restarts against 1) on the
+#: 2,000 and 5,000-unit grids, seeds 0-1: the final objective moved 0%, +0.9%, 0% and -1.7%
+#: for 1.5-2.6x the time; on 500 units restarts decide much of the plan (59,300 to 95,000
+#: across seeds), so small instances keep them.
+LOT_RESTART_MAX_UNITS: int = _engine(
+    "LOT_RESTART_MAX_UNITS",
+    2000,
+    "engine tuning: 2,000/5,000-unit grids, extra restarts -1.7% to +0.9% for 1.5-2.6x time",
+)
+#: Units per region of a large instance (lotdesign.lots.regions): above twice this many free
+#: units, regions of LOT_REGION_UNITS to twice that are designed on their own, in parallel,
+#: and stitched at the seams. Engine tuning (benchmarks/bench_lots.py, 35,000-unit grid).
+LOT_REGION_UNITS: int = _engine(
+    "LOT_REGION_UNITS", 8000, "engine tuning: 35,000-unit grid, 4 regions"
+)
+#: Worker processes for a large instance's regions; 0 = one per core. The plan does not
+#: depend on it, only the time.
+LOT_WORKERS: int = _engine("LOT_WORKERS", 0, "engine tuning: the machine's cores")
 #: Exact polishing (``design(polish_rounds=...)``): sweeps (0 = off), lots per window
 #: re-solved to optimality as a HiGHS p-median model, and a safety time limit per window
 #: (windows stop on HiGHS's work, so results are deterministic unless this bites; plan.stats

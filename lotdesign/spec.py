@@ -237,6 +237,12 @@ class Rules(_Band):
     start_plan: InputFile | None = Field(None, description="CSV unit_id,lot_id: today's areas")
     travel_matrix: InputFile | None = Field(None, description="CSV origin,destination,minutes")
     search: SearchLevel = Field("standard", description="standard (seconds) | thorough")
+    workers: StrictInt | None = Field(
+        None,
+        ge=0,
+        description="processes for a large county's regions (0: one per core); the lots do "
+        "not depend on it (default settings.LOT_WORKERS)",
+    )
     tier4_reserve_share: float | None = Field(
         None, ge=0, lt=1, description="Tier 4 reserve as a share of Tier 1-2 hours"
     )
@@ -559,6 +565,8 @@ class RunSpec(_Section):
         }
         if self.rules.target_tolerance is not None:
             options["target_tolerance"] = self.rules.target_tolerance
+        if self.rules.workers is not None:
+            options["workers"] = self.rules.workers
         dtypes = {"unit_id": str, "lot_id": str, "origin": str, "destination": str}
         for key, arg in (("locked", "locked"), ("start_plan", "start")):
             path = getattr(self.rules, key)

@@ -372,3 +372,34 @@ def test_search_levels_come_from_settings_and_given_options_win(
         design(units, search="exhaustive")
     with pytest.raises(ValidationError, match="standard, thorough"):
         search_options("exhaustive")
+
+
+def test_large_instances_are_designed_by_regions_alike_in_any_number_of_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lotdesign.lots.instance import _Instance
+    from lotdesign.lots.regions import _region_labels
+
+    # Regions of 100 units stand in for settings.LOT_REGION_UNITS so the test stays small.
+    monkeypatch.setattr(cfg, "LOT_REGION_UNITS", 100)
+    units = grid_units(300, seed=5)
+    plans = [design(units, rules=SMALL, seed=5, lns_rounds=1, workers=w) for w in (1, 2)]
+    pd.testing.assert_frame_equal(plans[0].assignment, plans[1].assignment)
+    assert plans[0].objective == plans[1].objective
+    assert plans[0].stats["regions"] >= 2 and plans[1].stats["workers"] == 2
+    a = plans[0].assignment
+    assert not a["unit_id"].duplicated().any()
+    table, _ = check_plan(units, a, rules=SMALL)
+    assert table.loc[table["tier"].eq(1), "passes"].all()  # oversize units are Tier 4
+    # Stitched at the seams: some lot has units of two regions, which no region makes alone.
+    inst = _Instance(units.reset_index(drop=True), SMALL)
+    labels = pd.Series(
+        _region_labels(inst, np.ones(len(units), bool), seed=5, size=100),
+        index=units["unit_id"].astype(str),
+    )
+    lots = a[a["lot_id"].notna() & a["tier"].eq(1)]
+    spans = lots.groupby("lot_id")["unit_id"].agg(lambda ids: labels[ids.astype(str)].nunique())
+    assert spans.max() > 1
+    # Under twice the region size, one design as before (no regions).
+    monkeypatch.setattr(cfg, "LOT_REGION_UNITS", 200)
+    assert "regions" not in design(units, rules=SMALL, seed=5, lns_rounds=1).stats

@@ -128,6 +128,12 @@ def test_design_options_follow_the_search_level(tmp_path, base):
     options = load_spec(_write(tmp_path, base)).design_options()
     assert options["search"] == "thorough"
     assert options["target_lots"] == 20 and options["target_tolerance"] == 0.05
+    assert "workers" not in options  # read from settings.LOT_WORKERS by design()
+    base["rules"] = {"workers": 2}
+    assert load_spec(_write(tmp_path, base)).design_options()["workers"] == 2
+    base["rules"] = {"workers": -1}
+    with pytest.raises(ValidationError, match="workers"):
+        load_spec(_write(tmp_path, base))
 
 
 def test_defaults_are_read_when_used_not_when_the_spec_is_read(tmp_path, base, monkeypatch):

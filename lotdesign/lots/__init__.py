@@ -27,7 +27,12 @@ How it works (column generation over valid lots, then set packing):
    p-median models). Every replacement is re-checked against the rules.
 5. **Scale.** Large instances are cut into spatial tiles (k-means on unit points), solved tile
    by tile; a second pass over the uncovered units with a shifted tiling recovers lots along
-   the seams. Memory grows with n x (units within the radius), not n squared.
+   the seams. Memory grows with n x (units within the radius), not n squared. Above
+   2 x :data:`lotdesign.settings.LOT_REGION_UNITS` free units the units are also cut into
+   regions, each designed and searched on its own, in worker processes (``workers``), then
+   stitched: lots over the units left free along the seams, boundary moves, and the
+   neighbourhood search over the windows that touch a seam. The regions, and so the plan,
+   do not depend on the number of workers.
 
 :func:`lower_bound` gives a HiGHS lower bound on the objective (p-median MIP or column
 generation) to measure how far a plan is from optimal.
@@ -56,7 +61,8 @@ The engine is a package, one module per phase: :mod:`~lotdesign.lots.rules`
 (growth), :mod:`~lotdesign.lots.selection` (LP dive, greedy), :mod:`~lotdesign.lots.construct`
 (tiles), :mod:`~lotdesign.lots.search` (boundary moves, neighbourhood search, exact polishing,
 search levels), :mod:`~lotdesign.lots.prephases` (locked units, starting plan),
-:mod:`~lotdesign.lots.diagnostics`, :mod:`~lotdesign.lots.bounds` (:func:`lower_bound`) and
+:mod:`~lotdesign.lots.regions` (regions in parallel), :mod:`~lotdesign.lots.diagnostics`,
+:mod:`~lotdesign.lots.bounds` (:func:`lower_bound`) and
 :mod:`~lotdesign.lots.engine` (:func:`design`, as its phases).
 """
 

@@ -31,6 +31,7 @@ from lotdesign.lots.prephases import (
     _Setup,
     _start_plan_lots,
 )
+from lotdesign.lots.regions import _STREAM, _map, _n_regions, _region_labels, _seam_lots, _workers
 from lotdesign.lots.rules import LotRules
 from lotdesign.lots.search import (
     _copy_lot,
@@ -75,6 +76,7 @@ def design(
     lns_rounds: int | None = None,
     restarts: int | None = None,
     polish_rounds: int | None = None,
+    workers: int | None = None,
     prefix: str = "L",
 ) -> LotPlan:
     """Partition demand units into lots; every lot marked valid meets every rule.
@@ -153,6 +155,11 @@ def design(
         window (:data:`lotdesign.settings.LOT_POLISH_WINDOW_SECONDS`) is counted in
         ``plan.stats["polish_time_limited"]`` when it bites. Not used with fixed centres or
         a lot-count target (default: settings.LOT_POLISH_ROUNDS).
+    workers
+        Processes for a large instance's regions (above 2 x settings.LOT_REGION_UNITS free
+        units, each region is designed on its own, then the seams are stitched:
+        :mod:`lotdesign.lots.regions`); 0 = one per core. The plan does not depend on it
+        (default: settings.LOT_WORKERS).
     prefix
         Letter(s) of new lot ids (``L01``...).
 
@@ -201,14 +208,25 @@ def design(
     count = _lot_count(target_lots, opts.target_tolerance, setup)
     fixed = centre_frame is not None
     rng = np.random.default_rng(seed)
-    lots, stats, moves_seconds = _construct(
-        inst, setup, rng, seed=seed, opts=opts, fixed=fixed, count=count, target_lots=target_lots
-    )
+    labels = None
+    # Regions only for free lots: no count to share out, no fixed centres or kept lots.
+    if not fixed and count is None and all(lot.origin == "oversize" for lot in setup.lots):
+        labels = _region_labels(inst, setup.pool, seed=seed, size=settings.LOT_REGION_UNITS)
+    settled = None
+    if labels is not None and _n_regions(labels) > 1:
+        lots, stats, moves_seconds, settled = _regional(
+            inst, setup, labels, rng, seed=seed, opts=opts, workers=_workers(workers)
+        )
+    else:
+        lots, stats, moves_seconds = _construct(
+            inst, setup, rng, seed=seed, opts=opts, fixed=fixed, count=count,
+            target_lots=target_lots,
+        )  # fmt: skip
     t_search = time.perf_counter()
     stats["polish_windows"] = stats["polish_time_limited"] = 0
     # Windows re-solve free lots with no count to hold and no fixed points to keep.
     if not fixed and count is None:
-        _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
+        _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled)
         _polish(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
     stats["lns_seconds"] = time.perf_counter() - t_search
     stats["improve_seconds"] = moves_seconds + stats["lns_seconds"]
@@ -361,10 +379,12 @@ def _construct(
     """
     # Restarts: the LP dive's rounding and the tiles decide much of the final plan (measured
     # on a 500-unit grid: 59,300 to 95,000 across seeds), so build several and keep the best.
+    # On large pools one construction is enough: a tile's draw matters less among hundreds.
+    restarts = opts.restarts if setup.pool.sum() <= settings.LOT_RESTART_MAX_UNITS else 1
     moves_seconds = 0.0
     best: tuple[float, list[_Lot], dict[str, Any]] | None = None
     found_counts = []
-    for r in range(opts.restarts):
+    for r in range(restarts):
         run_stats: dict[str, Any] = {"tiles": []}
         free_lots = _design_pool(
             inst,
@@ -395,7 +415,83 @@ def _construct(
             f"be met with these rules: {'/'.join(map(str, found_counts))} disjoint valid lots "
             "were found. Change target_lots or its tolerance, or the bands."
         )
-    return best[1], {**best[2], "restarts": opts.restarts}, moves_seconds
+    return best[1], {**best[2], "restarts": restarts}, moves_seconds
+
+
+def _regional(
+    inst: _Instance,
+    setup: _Setup,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    opts: _Options,
+    workers: int,
+) -> tuple[list[_Lot], dict[str, Any], float, set[Any]]:
+    """Each region designed on its own (:func:`_design_region`), then stitched at the seams.
+
+    Stitching: lots over the units the regions left free (by the same construction), then
+    boundary moves over every lot. Returns the lots, stats, the seconds in boundary moves and
+    the lots the search after need not window again: those no seam touches, searched in
+    their region already.
+    """
+    n_regions = _n_regions(labels)
+    tasks = [(inst, setup, labels == r, seed, r, opts) for r in range(n_regions)]
+    t0 = time.perf_counter()
+    results = _map(_design_region, tasks, workers=workers)
+    region_seconds = time.perf_counter() - t0
+    lots = [_copy_lot(lot, inst) for lot in setup.lots]
+    stats: dict[str, Any] = {"tiles": [], "regions": n_regions, "workers": workers}
+    for r, (found, region_stats) in enumerate(results):
+        lots += [_Lot(set(members.tolist()), centre, inst) for members, centre in found]
+        stats["tiles"] += [{**tile, "region": r} for tile in region_stats.pop("tiles")]
+        stats["restarts"] = max(stats.get("restarts", 0), region_stats.pop("restarts"))
+        for key, value in region_stats.items():  # seconds: summed over the regions
+            stats[key] = stats.get(key, 0) + value
+    seams = _seam_lots(inst, lots, labels)
+    inside = {_lot_key(lot) for lot, seam in zip(lots, seams, strict=True) if not seam}
+    free = setup.pool & ~_members_of(lots, frozen_only=False, n=inst.n)
+    seam_stats: dict[str, Any] = {"tiles": []}
+    lots += _design_pool(
+        inst, free, rng, seed=seed, fixed=False, variants=opts.variants,
+        tile_size=opts.tile_size, time_limit=opts.time_limit, count=None, stats=seam_stats,
+    )  # fmt: skip
+    stats["seam_lots"] = len(lots) - sum(len(found) for found, _ in results) - len(setup.lots)
+    stats["tiles"] += [{**tile, "region": "seams"} for tile in seam_stats["tiles"]]
+    t_moves = time.perf_counter()
+    _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
+    moves_seconds = time.perf_counter() - t_moves
+    stats["region_seconds"] = region_seconds
+    return lots, stats, moves_seconds, inside & {_lot_key(lot) for lot in lots}
+
+
+def _design_region(
+    inst: _Instance, setup: _Setup, region: np.ndarray, seed: int, index: int, opts: _Options
+) -> tuple[list[tuple[np.ndarray, int]], dict[str, Any]]:
+    """One region's lots (members, centre), built and searched as a whole design would be.
+
+    Units outside the region are neither taken nor moved; the region draws from its own
+    stream, so it comes out the same in any process.
+    """
+    sub = _Setup(
+        lots=[],
+        pool=setup.pool & region,
+        fixed_units=setup.fixed_units | ~region,
+        over=setup.over,
+        reasons=[],
+    )
+    rng = np.random.default_rng([seed, _STREAM, index])
+    lots, stats, moves_seconds = _construct(
+        inst, sub, rng, seed=seed, opts=opts, fixed=False, count=None, target_lots=None
+    )
+    t0 = time.perf_counter()
+    _improve_plan(inst, lots, sub, rng, seed=seed, opts=opts, stats=stats)
+    found = [(np.fromiter(sorted(lot.members), np.int64), lot.centre) for lot in lots]
+    keep = {"tiles", "restarts", "candidate_seconds"}
+    out = {key: value for key, value in stats.items() if key in keep}
+    out["region_lns_seconds"] = time.perf_counter() - t0
+    out["region_moves_seconds"] = moves_seconds
+    return found, out
 
 
 def _improve_plan(
@@ -407,15 +503,16 @@ def _improve_plan(
     seed: int,
     opts: _Options,
     stats: dict[str, Any],
+    settled: set[Any] | None = None,
 ) -> None:
     """Large-neighbourhood search: ``opts.lns_rounds`` sweeps, until a sweep replaces nothing.
 
     A sweep after the first re-solves only windows with a lot the sweep before changed (its
     own windows or the boundary moves after it): a window of lots that all came through a
     sweep untouched was tried then, and re-trying it rarely pays (measured on the 35,000-unit
-    grid: most of the second sweep's time for a small share of its gain).
+    grid: most of the second sweep's time for a small share of its gain). ``settled`` lots
+    (e.g. a region's, searched there already) are treated so from the first sweep.
     """
-    settled: set[Any] | None = None
     for _ in range(opts.lns_rounds):
         before = {_lot_key(lot) for lot in lots}
         replaced = _reoptimise(
