@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 
 import pandas as pd
 import pytest
@@ -178,3 +179,12 @@ def test_a_national_authority_with_only_rural_zones_runs():
     row = _authority("E07000009", 180, 0, "lots")
     assert "reason" not in row, row.get("reason")
     assert row["tier2_zones"] >= 1 and row["lots"] == 0
+    # national.csv is written rounded by unit: no 17-digit hours or seconds.
+    from lotdesign.sweep.national import _rounded
+
+    written = _rounded(pd.DataFrame([row])).to_csv(index=False)
+    frame = pd.read_csv(io.StringIO(written))
+    for column in ("hours", "seconds", "design_seconds"):
+        assert frame[column].iloc[0] == round(row[column], 1), column
+    floats = frame.select_dtypes("float").to_numpy()
+    assert (floats[~pd.isna(floats)] == floats[~pd.isna(floats)].round(3)).all()

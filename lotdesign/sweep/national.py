@@ -164,5 +164,15 @@ def run_national(
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
-            frame.to_csv(folder / "national.csv", index=False)
+            _rounded(frame).to_csv(folder / "national.csv", index=False)
     return frame
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """The national table as written: figures by their units, seconds to 0.1."""
+    from lotdesign import report
+
+    out = report.round_for_sharing(frame)
+    seconds = [c for c in out.columns if str(c).endswith("seconds")]
+    out[seconds] = out[seconds].round(1)
+    return out
