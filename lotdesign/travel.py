@@ -583,6 +583,18 @@ class TravelModel:
         self._detours[source] = row
         return row
 
+    def detours(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """The detour rows found so far: source point -> (points reached by a detour, metres).
+
+        A copy of the model in another process (a region's worker) finds its own; handing
+        them back (:meth:`add_detours`) saves searching the same paths over land again.
+        """
+        return dict(self._detours)
+
+    def add_detours(self, rows: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Take detour rows found by a copy of this model over the same points."""
+        self._detours.update(rows)
+
     def minutes(self, a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
         """Drive time (minutes) from points ``a`` to points ``b`` (broadcast)."""
         a_arr, b_arr = np.broadcast_arrays(np.asarray(a), np.asarray(b))

@@ -442,7 +442,8 @@ def _regional(
     region_seconds = time.perf_counter() - t0
     lots = [_copy_lot(lot, inst) for lot in setup.lots]
     stats: dict[str, Any] = {"tiles": [], "regions": n_regions, "workers": workers}
-    for r, (found, region_stats) in enumerate(results):
+    for r, (found, region_stats, detours) in enumerate(results):
+        inst.travel.add_detours(detours)
         lots += [_Lot(set(members.tolist()), centre, inst) for members, centre in found]
         stats["tiles"] += [{**tile, "region": r} for tile in region_stats.pop("tiles")]
         stats["restarts"] = max(stats.get("restarts", 0), region_stats.pop("restarts"))
@@ -456,7 +457,7 @@ def _regional(
         inst, free, rng, seed=seed, fixed=False, variants=opts.variants,
         tile_size=opts.tile_size, time_limit=opts.time_limit, count=None, stats=seam_stats,
     )  # fmt: skip
-    stats["seam_lots"] = len(lots) - sum(len(found) for found, _ in results) - len(setup.lots)
+    stats["seam_lots"] = len(lots) - sum(len(found) for found, *_ in results) - len(setup.lots)
     stats["tiles"] += [{**tile, "region": "seams"} for tile in seam_stats["tiles"]]
     t_moves = time.perf_counter()
     _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
@@ -467,7 +468,7 @@ def _regional(
 
 def _design_region(
     inst: _Instance, setup: _Setup, region: np.ndarray, seed: int, index: int, opts: _Options
-) -> tuple[list[tuple[np.ndarray, int]], dict[str, Any]]:
+) -> tuple[list[tuple[np.ndarray, int]], dict[str, Any], dict[int, Any]]:
     """One region's lots (members, centre), built and searched as a whole design would be.
 
     Units outside the region are neither taken nor moved; the region draws from its own
@@ -491,7 +492,8 @@ def _design_region(
     out = {key: value for key, value in stats.items() if key in keep}
     out["region_lns_seconds"] = time.perf_counter() - t0
     out["region_moves_seconds"] = moves_seconds
-    return found, out
+    # The paths over land searched here are the stitching's too: handed back, not re-searched.
+    return found, out, inst.travel.detours()
 
 
 def _improve_plan(
