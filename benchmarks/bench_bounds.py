@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--colgen", type=float, default=600.0, help="seconds for column generation")
     p.add_argument("--pmedian", type=float, default=300.0, help="seconds for the p-median MIP")
+    p.add_argument(
+        "--cuts", type=int, default=None,
+        help="colgen's rounds of subset-row cuts (default: lower_bound's)",
+    )  # fmt: skip
     p.add_argument("--no-grid", action="store_true", help="skip the 500-unit grid")
     p.add_argument("--no-demo", action="store_true", help="skip the demo county")
     p.add_argument("--seed", type=int, default=0)
@@ -58,13 +62,16 @@ def main(argv: list[str] | None = None) -> int:
         for method, limit in (("colgen", args.colgen), ("pmedian", args.pmedian)):
             if limit <= 0:
                 continue
+            more = {} if args.cuts is None or method != "colgen" else {"cuts": args.cuts}
             b = lower_bound(
                 units, method=method, time_limit=limit, seed=args.seed,
-                plans=list(plans.values()),
+                plans=list(plans.values()), **more,
             )  # fmt: skip
             bounds[method] = b
             extra = (
-                f", LP {b['lp_value']:,.0f}, {b['rounds']} rounds, {b['pricing_mips']} MIPs"
+                f", LP {b['lp_value']:,.0f}, {b['rounds']} rounds, {b['pricing_mips']} MIPs, "
+                f"{b['cuts']} cuts in {b['cut_rounds']} rounds; without cuts: LP "
+                f"{b['lp_value_plain']:,.0f}, bound {b['bound_plain']:,.0f}"
                 if method == "colgen"
                 else ""
             )
@@ -72,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{b['seconds']:.0f} s{extra})", file=sys.stderr)  # fmt: skip
             rows.append({"instance": name, "what": f"bound: {method}", "value": b["bound"],
                          "seconds": b["seconds"], "status": b["status"],
-                         "lp_value": b.get("lp_value")})  # fmt: skip
+                         "lp_value": b.get("lp_value"), "cuts": b.get("cuts"),
+                         "bound_plain": b.get("bound_plain")})  # fmt: skip
         if not bounds:
             continue
         best = max(b["bound"] for b in bounds.values())

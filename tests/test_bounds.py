@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 
 from lotdesign.datasets.synthetic import grid_units
+from lotdesign.highs import new_highs
 from lotdesign.lots import LotRules, design, lower_bound
-from lotdesign.lots.bounds import _fractional
+from lotdesign.lots.bounds import _fractional, _separate
 
 SMALL = LotRules(
     min_hours=150, max_hours=320, min_customers=10, max_customers=30,
@@ -40,3 +42,49 @@ def test_colgen_converges_to_a_valid_bound_below_every_plan() -> None:
     # The LP over every lot is at or below the relaxed problem's integer optimum.
     if pm["status"] == "Optimal":
         assert b["bound"] <= pm["bound"] + 1e-6 * abs(pm["bound"])
+
+
+def test_separation_finds_the_violated_triple_only() -> None:
+    # Three lots pairwise sharing one unit of {0, 1, 2}, each at 1/2: every lot holds two of
+    # the triple, so the subset-row cut reads 3/2 <= 1, violated. At 1/3 each it holds.
+    members = [np.array([0, 1, 5]), np.array([1, 2]), np.array([0, 2, 6]), np.array([3, 4])]
+    half = np.array([0.5, 0.5, 0.5, 1.0])
+    cuts = _separate(members, half, 7, [])
+    assert [c.tolist() for c in cuts] == [[0, 1, 2]]
+    assert _separate(members, half, 7, cuts) == []  # a known cut is not added again
+    assert _separate(members, np.array([1 / 3, 1 / 3, 1 / 3, 1.0]), 7, []) == []
+
+
+def test_subset_row_cuts_raise_the_bound_and_stay_below_the_optimum() -> None:
+    units = grid_units(40, seed=3)
+    pm = lower_bound(units, rules=SMALL, method="pmedian", time_limit=30)
+    assert pm["status"] == "Optimal"  # the relaxed problem's integer optimum, proven
+    plain = lower_bound(units, rules=SMALL, time_limit=60, cuts=0)
+    cut = lower_bound(units, rules=SMALL, time_limit=60, cuts=5)
+    for r in (plain, cut):
+        assert r["status"].startswith(("optimal", "converged"))
+    assert plain["cuts"] == 0 and cut["cuts"] > 0
+    assert cut["bound_plain"] == plain["bound"]  # the same run until the first cuts
+    # Valid: at or below the integer optimum, whatever the cuts' duals did to pricing ...
+    assert cut["bound"] <= pm["bound"] + 1e-6 * abs(pm["bound"])
+    # ... and stronger than the LP over every lot, which on this grid it is not alone.
+    assert plain["bound"] < pm["bound"] - 1.0
+    assert cut["bound"] > plain["bound"] + 1.0
+    assert cut["lp_value"] >= cut["lp_value_plain"] - 1e-6 * abs(plain["lp_value"])
+    assert cut["bound"] <= pm["incumbent"] + 1e-6 * abs(pm["incumbent"])
+
+
+def test_pricing_survives_a_thread_scheduler_set_elsewhere() -> None:
+    # HiGHS refuses a threads=1 pricing MIP once another model set a 2-thread scheduler in
+    # this process; its info then reads 0, which as a pricing bound was silently invalid.
+    units = grid_units(40, seed=3)
+    plain = lower_bound(units, rules=SMALL, time_limit=60)
+    highspy.Highs.resetThreadScheduler(True)
+    other = new_highs(threads=2)
+    other.addVars(1, np.zeros(1), np.ones(1))
+    assert other.run() == highspy.HighsStatus.kOk
+    after = lower_bound(units, rules=SMALL, time_limit=60)
+    # Both at the LP optimum, within colgen's tolerance (1e-4) of it: the same bound.
+    for r in (plain, after):
+        assert r["status"].startswith(("optimal", "converged")) and r["pricing_mips"] > 0
+    assert abs(after["bound"] - plain["bound"]) <= 2e-4 * abs(plain["bound"])
