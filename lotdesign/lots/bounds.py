@@ -189,7 +189,9 @@ def _colgen_bound(
     # uses it all the same.)
     count_row = n
     n_rows = count_row + 1
-    master = new_highs(random_seed=int(seed))
+    # One thread, as every other HiGHS model in lotdesign: HiGHS keeps one thread scheduler
+    # per process, and a model asking for another thread count fails (see _run).
+    master = new_highs(random_seed=int(seed), threads=1)
     inf = highspy.kHighsInf
     upper = np.ones(n_rows)
     upper[count_row] = max_lots
