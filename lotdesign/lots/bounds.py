@@ -309,8 +309,18 @@ def _colgen_bound(
         master.changeColsCost(2 * n, art, box_cost)
 
     set_box()
-    while time.perf_counter() - t0 < time_limit:
+
+    def solve_master(at_least: float = 1.0) -> bool:
+        # A time limit on every master solve: measured on the 500-unit grid, HiGHS's primal
+        # clean-up after a box change can stall in one solve far past the run's limit.
+        spent = time.perf_counter() - t0
+        master.setOptionValue("time_limit", max(at_least, time_limit - spent))
         _run(master, "the column-generation master")
+        return master.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+    while time.perf_counter() - t0 < time_limit:
+        if not solve_master():
+            break  # the time ran out inside an LP solve: the best bound so far stands
         rounds += 1
         lp_value = float(master.getInfo().objective_function_value)
         sol = master.getSolution()
@@ -374,8 +384,8 @@ def _colgen_bound(
             # The box holds the duals, and the boxed master is at the bound: is the
             # restricted master's own LP (box off, an upper bound on the LP optimum) too?
             master.changeColsBounds(2 * n, art, np.zeros(2 * n), np.zeros(2 * n))
-            _run(master, "the column-generation master")
-            own = float(master.getInfo().objective_function_value)
+            solved = solve_master()
+            own = float(master.getInfo().objective_function_value) if solved else math.inf
             if (own - phase_bound) / max(abs(own + offset), 1.0) <= tolerance:
                 done, lp_value, x_now = True, own, column_values()
             master.changeColsBounds(2 * n, art, np.zeros(2 * n), np.ones(2 * n))
@@ -418,8 +428,8 @@ def _colgen_bound(
         # The master's value with the box's artificial columns is no LP value: solve it once
         # without them for the restricted master's own (an upper bound on the LP optimum).
         master.changeColsBounds(2 * n, art, np.zeros(2 * n), np.zeros(2 * n))
-        _run(master, "the column-generation master")
-        lp_value = float(master.getInfo().objective_function_value)
+        solved = solve_master(at_least=_FINAL_LP_SECONDS)
+        lp_value = float(master.getInfo().objective_function_value) if solved else math.nan
     if trace is not None:
         trace["end"] = snapshot(column_values())
     bound = best_bound + offset
@@ -526,6 +536,9 @@ def _add_cut_rows(
 #: minutes per weekly hour of the unit, and the narrowest it gets.
 _BOX_MINUTES = 4.0
 _BOX_MIN_MINUTES = 0.05
+#: Seconds the restricted master's own LP may take once the run's time is up (its value is
+#: reported, not used in the bound).
+_FINAL_LP_SECONDS = 60.0
 #: A reduced cost below this (hour-minutes) prices a lot out.
 _RC_TOL = 1e-6
 #: Subset-row cut separation: the least violation taken, the most cuts one round adds, and
