@@ -463,7 +463,7 @@ def _regional(
     _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
     moves_seconds = time.perf_counter() - t_moves
     stats["region_seconds"] = region_seconds
-    return lots, stats, moves_seconds, inside & {_lot_key(lot) for lot in lots}
+    return lots, stats, moves_seconds, inside  # keys of lots since changed match nothing
 
 
 def _design_region(

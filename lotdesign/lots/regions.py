@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from lotdesign import settings
+from lotdesign.errors import ValidationError
 from lotdesign.lots.instance import _Instance
 
 #: Spawn key of a region's random stream: ``np.random.default_rng([seed, _STREAM, region])``
@@ -51,7 +52,7 @@ def _workers(workers: int | None) -> int:
     """Worker processes to use: ``workers``, else the setting; 0 means one per core."""
     value = settings.LOT_WORKERS if workers is None else int(workers)
     if value < 0:
-        raise ValueError(f"workers must be >= 0 (0: one per core); got {value}")
+        raise ValidationError(f"workers must be >= 0 (0: one per core); got {value}")
     return value or (os.cpu_count() or 1)
 
 
