@@ -163,7 +163,13 @@ def instances(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[500, 2000], help="grid sizes")
+    p.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=[500, 2000],
+        help="grid sizes (none: the demo county alone)",
+    )
     p.add_argument("--seed", type=int, default=0, help="added to each grid's seed")
     p.add_argument("--skip-spopt", action="store_true", help="do not run spopt MaxP")
     p.add_argument("--no-demo", action="store_true", help="skip the demo county")
