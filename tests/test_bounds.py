@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import highspy
 import numpy as np
 
@@ -57,7 +59,7 @@ def test_separation_finds_the_violated_triple_only() -> None:
 
 def test_subset_row_cuts_raise_the_bound_and_stay_below_the_optimum() -> None:
     units = grid_units(40, seed=3)
-    pm = lower_bound(units, rules=SMALL, method="pmedian", time_limit=30)
+    pm = lower_bound(units, rules=SMALL, method="pmedian", time_limit=30, contiguous=False)
     assert pm["status"] == "Optimal"  # the relaxed problem's integer optimum, proven
     plain = lower_bound(units, rules=SMALL, time_limit=60, cuts=0)
     cut = lower_bound(units, rules=SMALL, time_limit=60, cuts=5)
@@ -88,3 +90,42 @@ def test_pricing_survives_a_thread_scheduler_set_elsewhere() -> None:
     for r in (plain, after):
         assert r["status"].startswith(("optimal", "converged")) and r["pricing_mips"] > 0
     assert abs(after["bound"] - plain["bound"]) <= 2e-4 * abs(plain["bound"])
+
+
+def test_separators_cut_off_a_lot_in_pieces_and_no_connected_lot() -> None:
+    from lotdesign.lots.instance import _Instance
+
+    units = grid_units(40, seed=9)
+    inst = _Instance(units.reset_index(drop=True), SMALL)
+    centre = 0
+    near = inst.adj[centre][0]
+    lot = {centre, near}
+    far = next(u for u in range(inst.n) if u not in lot and not lot & set(inst.adj[u]))
+    assert inst.separators([centre, near], centre) == []
+    cuts = inst.separators([centre, near, far], centre)
+    assert [i for i, _ in cuts] == [far]
+    ((_, edge),) = cuts
+    assert edge == sorted(inst.adj[far]) and centre not in edge and near not in edge
+
+
+def test_pmedian_holds_contiguity_a_bound_on_contiguous_plans_and_its_optimum() -> None:
+    # On this grid the relaxed optimum has a lot in pieces; with separator rows the MIP
+    # proves the best contiguous plan, which the thorough search finds.
+    units = grid_units(40, seed=9)
+    relaxed = lower_bound(units, rules=SMALL, method="pmedian", time_limit=60, contiguous=False)
+    held = lower_bound(units, rules=SMALL, method="pmedian", time_limit=60)
+    assert relaxed["contiguity_rows"] == 0 and relaxed["status"] == "Optimal"
+    assert held["status"] == "Optimal" and held["contiguity_rows"] > 0 and held["solves"] > 1
+    assert held["bound_relaxed"] == relaxed["bound"]
+    assert held["bound"] > relaxed["bound"] + 1.0
+    assert held["incumbent"] == held["bound"]  # proven: every lot of it in one piece
+    plans = [design(units, rules=SMALL, seed=9, search=level) for level in ("standard", "thorough")]
+    for plan in plans:
+        assert plan.lots["contiguous"].all()
+        assert held["bound"] <= plan.objective["value"] + 1e-6 * abs(held["bound"])
+    assert abs(plans[1].objective["value"] - held["bound"]) <= 1e-6 * held["bound"]
+    # Rules that do not ask for contiguity get the relaxed bound.
+    loose = lower_bound(
+        units, rules=replace(SMALL, contiguous=False), method="pmedian", time_limit=60
+    )
+    assert loose["bound"] == relaxed["bound"] and not loose["contiguous"]

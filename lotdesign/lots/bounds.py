@@ -37,11 +37,15 @@ def lower_bound(
     within: pd.Series | None = None,
     tolerance: float = 1e-4,
     cuts: int = 0,
+    contiguous: bool = True,
 ) -> dict[str, Any]:
     """A certified lower bound on :func:`~lotdesign.lots.design`'s ``plan.objective["value"]``.
 
-    Every model relaxes contiguity (and nothing else), so it bounds contiguous and
-    non-contiguous plans alike. A lot is a centre unit plus members within the radius and
+    Column generation relaxes contiguity (and nothing else), so it bounds contiguous and
+    non-contiguous plans alike; the p-median MIP holds it (see ``contiguous``), so it bounds
+    every plan whose valid lots are contiguous, as ``design``'s are when
+    ``rules.contiguous`` (the objective counts valid lots only). A lot is a centre unit plus
+    members within the radius and
     drive limit of it (to every customer, when ``customers`` are given), meeting both bands;
     the objective is the engine's (hours x minutes to the centre + penalty x uncovered hours,
     + the ``viable`` policy's cost per lot is not modelled: use it with ``compact`` plans).
@@ -73,7 +77,13 @@ def lower_bound(
 
     ``method="pmedian"``: a capacitated p-median MIP (x[unit, centre], y[centre]) given to
     HiGHS whole; its dual bound when the time limit stops it (or its optimum). Integral, so
-    on small instances it proves the relaxed optimum; on large ones HiGHS's bound grows slowly.
+    on small instances it proves the optimum; on large ones HiGHS's bound grows slowly. With
+    ``contiguous`` (and ``rules.contiguous``), contiguity is added lazily: while the optimum
+    has a lot in pieces, each unit ``i`` of a piece without the centre ``c`` gets a separator
+    row ``x_ic <= sum of x_jc`` over the units ``j`` next to its piece (a connected lot
+    reaches ``c`` from ``i`` through one of them), and HiGHS solves again. Every solve's dual
+    bound is valid for contiguous plans, so the best is kept; the last optimum with no lot
+    in pieces is the optimal contiguous plan (``incumbent``; on the demo county, two rounds).
 
     ``method="best"``: both, each with ``time_limit``; the higher bound (``parts`` holds
     both results).
@@ -102,6 +112,9 @@ def lower_bound(
         ``cuts``, then separates the next round's cuts).
     cuts
         Rounds of subset-row cuts (colgen only); 0 for the LP over all lots alone.
+    contiguous
+        Hold contiguity in the p-median MIP when ``rules.contiguous`` (pmedian only); False
+        relaxes it, a bound on non-contiguous plans too.
 
     Returns
     -------
@@ -110,7 +123,9 @@ def lower_bound(
         ``columns``, ``pricing_mips``, ``lp_value``, ``history`` of (seconds, LP, bound),
         ``primal`` and ``gap`` of the best plan given, ``cuts`` and ``cut_rounds`` added,
         ``lp_value_plain`` and ``bound_plain`` when the LP without cuts was solved (NaN if
-        never), for colgen; ``incumbent``, ``gap``, ``pairs`` for pmedian).
+        never), for colgen; ``incumbent`` (NaN unless every lot of it is in one piece),
+        ``gap``, ``pairs``, ``contiguous``, ``bound_relaxed`` (the first solve's, contiguity
+        relaxed), ``contiguity_rows`` and ``solves`` for pmedian).
 
     Raises
     ------
@@ -129,14 +144,16 @@ def lower_bound(
         parts = [
             lower_bound(units, rules=rules, matrix=matrix, method=m, time_limit=time_limit,
                         seed=seed, plans=plans, customers=customers, within=within,
-                        tolerance=tolerance, cuts=cuts)
+                        tolerance=tolerance, cuts=cuts, contiguous=contiguous)
             for m in ("colgen", "pmedian")
         ]  # fmt: skip
         best = max(parts, key=lambda r: r["bound"])
         return {**best, "method": f"best ({best['method']})", "parts": parts}
     if method != "pmedian":
         raise ValidationError(f"method must be 'colgen', 'pmedian' or 'best'; got {method!r}")
-    return _pmedian_bound(units, rules, matrix=matrix, time_limit=time_limit, seed=seed)
+    return _pmedian_bound(
+        units, rules, matrix=matrix, time_limit=time_limit, seed=seed, contiguous=contiguous
+    )
 
 
 def _colgen_bound(
@@ -728,9 +745,11 @@ def _pmedian_bound(
     matrix: pd.DataFrame | None,
     time_limit: float,
     seed: int,
+    contiguous: bool = True,
 ) -> dict[str, Any]:
     """Capacitated p-median MIP bound (see :func:`lower_bound`)."""
     inst = _Instance(units.reset_index(drop=True), rules, matrix=matrix)
+    contiguous = contiguous and inst.rules.contiguous
     n = inst.n
     pool = np.ones(n, dtype=bool)
     big = (inst.h > rules.max_hours + _EPS) | (inst.k > rules.max_customers + _EPS)
@@ -792,16 +811,57 @@ def _pmedian_bound(
             w = weights[ii[cols]]
             h.addRow(-inf, 0.0, len(idx), idx, np.append(w, own - hi))
             h.addRow(0.0, inf, len(idx), idx, np.append(w, own - lo))
+    t0 = time.perf_counter()
     _run(h, "the p-median MIP")
-    info = h.getInfo()
     offset = inst.penalty * float(inst.h.sum())
-    has_sol = info.primal_solution_status >= 2
+    relaxed = bound = float(h.getInfo().mip_dual_bound)
+    rows_added, solves, whole = 0, 1, True
+    pairs = zip(ii.tolist(), cc.tolist(), strict=True)
+    col_of = {(i, c): k for k, (i, c) in enumerate(pairs)}
+    col_of.update({(c, c): y for c, y in y_of.items()})
+
+    def separator_rows() -> list[np.ndarray]:
+        """Separator rows (columns; x_ic first) for the incumbent's lots in pieces."""
+        x = np.asarray(h.getSolution().col_value) > 0.5
+        out = []
+        for c in centres[x[n_x:]].tolist():
+            members = np.append(ii[x[:n_x] & (cc == c)], c)
+            for i, edge in inst.separators(members, c):
+                near = [col_of[(j, c)] for j in edge if (j, c) in col_of]
+                out.append(np.array([col_of[(i, c)], *near], np.int32))
+        return out
+
+    # Contiguity, lazily: while the optimum has a lot in pieces, cut it off (a separator row
+    # per unit of each piece without the centre; every contiguous lot meets them) and solve
+    # again. Each solve's dual bound bounds every plan whose valid lots are contiguous.
+    while contiguous and h.getInfo().primal_solution_status >= 2:
+        rows = separator_rows()
+        whole = not rows
+        left = time_limit - (time.perf_counter() - t0)
+        if whole or h.getModelStatus() != highspy.HighsModelStatus.kOptimal or left <= 0:
+            break
+        for idx in rows:
+            h.addRow(-inf, 0.0, len(idx), idx, np.append(1.0, -np.ones(len(idx) - 1)))
+        rows_added += len(rows)
+        h.setOptionValue("time_limit", left)
+        _run(h, "the p-median MIP with contiguity rows")
+        solves += 1
+        bound = max(bound, float(h.getInfo().mip_dual_bound))
+    info = h.getInfo()
+    has_sol = info.primal_solution_status >= 2 and whole
+    status = h.modelStatusToString(h.getModelStatus())
+    if not whole:
+        status = f"{status}, a lot in pieces (time limit)"
     return {
-        "bound": float(info.mip_dual_bound) + offset,
+        "bound": bound + offset,
         "method": "pmedian",
         "incumbent": float(info.objective_function_value) + offset if has_sol else math.nan,
-        "status": h.modelStatusToString(h.getModelStatus()),
+        "status": status,
         "gap": float(info.mip_gap),
-        "seconds": float(h.getRunTime()),
+        "seconds": time.perf_counter() - t0,
         "pairs": n_x,
+        "contiguous": contiguous,
+        "bound_relaxed": relaxed + offset,
+        "contiguity_rows": rows_added,
+        "solves": solves,
     }

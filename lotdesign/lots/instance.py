@@ -259,6 +259,38 @@ class _Instance:
             csr = self._adj_csr = (indptr, indices)
         return csr
 
+    def pieces(self, members: Sequence[int]) -> list[set[int]]:
+        """The connected parts of ``members`` through shared edges, largest first."""
+        left = set(int(m) for m in members)
+        out = []
+        while left:
+            piece = {left.pop()}
+            stack = list(piece)
+            while stack:
+                for v in self.adj[stack.pop()]:
+                    if v in left:
+                        left.remove(v)
+                        piece.add(v)
+                        stack.append(v)
+            out.append(piece)
+        return sorted(out, key=lambda p: (-len(p), min(p)))
+
+    def separators(self, members: Sequence[int], centre: int) -> list[tuple[int, list[int]]]:
+        """Contiguity cuts for a lot in pieces: (unit, the units any connected lot needs one of).
+
+        For each unit ``i`` of a piece without ``centre``, the units next to that piece
+        outside it: a connected lot holding ``i`` and ``centre`` holds one of them (its path
+        from ``i`` leaves the piece through one), so ``x_i <= sum of x over them`` holds for
+        every contiguous lot and cuts this one off. Empty for a connected lot.
+        """
+        out = []
+        for piece in self.pieces(members):
+            if centre in piece:
+                continue
+            edge = sorted({v for u in piece for v in self.adj[u]} - piece)
+            out.extend((i, edge) for i in sorted(piece))
+        return out
+
     def parts(self, members: Sequence[int]) -> int:
         """Number of connected parts of ``members`` through shared edges."""
         left = set(int(m) for m in members)
