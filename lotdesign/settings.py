@@ -504,6 +504,17 @@ LOT_POLISH_WINDOW: int = _engine(
 LOT_POLISH_WINDOW_SECONDS: float = _engine(
     "LOT_POLISH_WINDOW_SECONDS", 120.0, "engine tuning: a safety limit, rarely reached"
 )
+#: Exact design (``design(exact_units=...)``): a pool of up to this many free units is
+#: re-solved whole after the search, as one HiGHS p-median MIP warm-started from the
+#: search's plan, contiguity held exactly by separator rows; HiGHS proves the plan optimal
+#: under the rules (0 = off). With it a safety time limit: a solve it stops keeps the best
+#: plan found (plan.stats["exact"] says which). Engine tuning, measured on the demo county
+#: (155 units): the proven optimum 141,852 in 93 s, against the thorough search's 145,310
+#: (2.4% above); the 500-unit grid does not close within 300 s, so it stays with the search.
+LOT_EXACT_UNITS: int = _engine("LOT_EXACT_UNITS", 0, "engine tuning: off by default")
+LOT_EXACT_SECONDS: float = _engine(
+    "LOT_EXACT_SECONDS", 300.0, "engine tuning: a safety limit (the demo county takes 93 s)"
+)
 
 # --- Lot checks (lotdesign.checks) -------------------------------------------------------------
 _checks = _TABLE.section("Lot checks", audience="output")
@@ -870,11 +881,11 @@ _run = _TABLE.section("lotdesign run", audience="engine")
 #: The lot-engine search ``lotdesign run`` uses by default (config ``rules.search:
 #: standard``): growth orders, neighbourhood-search rounds and restarts. A council run has
 #: hundreds of units, where more search costs seconds and buys a closer plan. Measured with
-#: benchmarks/bench_lots.py: on the demo county 1.0 s and 1.9% above the proven relaxed
-#: optimum (the engine's fast defaults: 0.1 s, 12.8%); on the 500-unit grid 6-10 s and
-#: 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the 2,000-unit
-#: grid 47 s and 5.4% below the fast defaults' objective. Deterministic for a seed. Project
-#: default.
+#: benchmarks/bench_lots.py: on the demo county 0.6 s and 3.1% above the proven optimum
+#: (1.5-3.1% over seeds 0-5; the engine's fast defaults: 0.1 s, 18.7%); on the 500-unit grid
+#: 6-10 s and 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the
+#: 2,000-unit grid 47 s and 5.4% below the fast defaults' objective. Deterministic for a
+#: seed. Project default.
 RUN_LOT_VARIANTS: int = _run(
     "RUN_LOT_VARIANTS", 5, "engine tuning: benchmarks/bench_lots.py, standard search"
 )
@@ -885,13 +896,22 @@ RUN_LOT_RESTARTS: int = _run(
     "RUN_LOT_RESTARTS", 3, "engine tuning: benchmarks/bench_lots.py, standard search"
 )
 #: The thorough search (config ``rules.search: thorough``): 6 constructions over one tile,
-#: then exact polishing of touching lot pairs until none improves. Measured on the 500-unit
-#: grid: 153-289 s and 4.7-4.95% above the HiGHS bound over seeds 0-3; demo county 2.4 s and
-#: 0.9% above the proven relaxed optimum. Minutes, not seconds: meant for a final design of
-#: up to ~1,000 units (one tile). Deterministic for a seed. Project default.
+#: then exact polishing of touching lot pairs until none improves, then a pool of up to 250
+#: free units re-solved whole, exactly (LOT_EXACT_UNITS). Measured on the 500-unit grid:
+#: 153-289 s and 4.7-4.95% above the HiGHS bound over seeds 0-3; demo county 88 s and the
+#: proven optimum (141,852; without the exact step 2.2 s and 2.4% above it). Minutes, not
+#: seconds: meant for a final design of up to ~1,000 units (one tile). Deterministic for a
+#: seed unless the exact step's safety limit bites (plan.stats["exact"]). Project default.
 RUN_LOT_THOROUGH: dict[str, int] = _run(
     "RUN_LOT_THOROUGH",
-    {"variants": 5, "restarts": 6, "tile_size": 600, "lns_rounds": 2, "polish_rounds": 5},
+    {
+        "variants": 5,
+        "restarts": 6,
+        "tile_size": 600,
+        "lns_rounds": 2,
+        "polish_rounds": 5,
+        "exact_units": 250,
+    },
     "engine tuning: benchmarks/bench_lots.py, thorough search",
 )
 

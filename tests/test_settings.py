@@ -139,6 +139,8 @@ FROZEN: dict[str, object] = {
     "LOT_POLISH_ROUNDS": 0,
     "LOT_POLISH_WINDOW": 2,
     "LOT_POLISH_WINDOW_SECONDS": 120.0,
+    "LOT_EXACT_UNITS": 0,
+    "LOT_EXACT_SECONDS": 300.0,
     "LOT_REGION_UNITS": 8000,
     "LOT_RESTARTS": 1,
     "LOT_RESTART_MAX_UNITS": 2000,
@@ -186,6 +188,7 @@ FROZEN: dict[str, object] = {
     "RUN_LOT_LNS_ROUNDS": 2,
     "RUN_LOT_RESTARTS": 3,
     "RUN_LOT_THOROUGH": {
+        "exact_units": 250,
         "lns_rounds": 2,
         "polish_rounds": 5,
         "restarts": 6,

@@ -24,7 +24,9 @@ How it works (column generation over valid lots, then set packing):
    re-chosen. Optional: several constructions with the best kept (``restarts``),
    large-neighbourhood search (``lns_rounds``: each lot re-solved with its nearest lots) and
    exact polishing (``polish_rounds``: windows of lots re-solved to optimality as HiGHS
-   p-median models). Every replacement is re-checked against the rules.
+   p-median models), and for a small pool an exact design (``exact_units``: the whole pool
+   re-solved as one such model, contiguity held exactly by separator rows, which proves the
+   plan optimal under the rules). Every replacement is re-checked against the rules.
 5. **Scale.** Large instances are cut into spatial tiles (k-means on unit points), solved tile
    by tile; a second pass over the uncovered units with a shifted tiling recovers lots along
    the seams. Memory grows with n x (units within the radius), not n squared. Above
@@ -34,8 +36,8 @@ How it works (column generation over valid lots, then set packing):
    neighbourhood search over the windows that touch a seam. The regions, and so the plan,
    do not depend on the number of workers.
 
-:func:`lower_bound` gives a HiGHS lower bound on the objective (p-median MIP or column
-generation) to measure how far a plan is from optimal.
+:func:`lower_bound` gives a HiGHS lower bound on the objective (column generation with
+contiguity relaxed, or a p-median MIP holding it) to measure how far a plan is from optimal.
 
 Reach, policy and nesting: given the customers (``design(customers=...)``), the radius and
 drive limit are checked from a lot's centre to every customer's postcode, up to

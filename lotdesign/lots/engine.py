@@ -41,6 +41,7 @@ from lotdesign.lots.search import (
     _members_of,
     _plan_value,
     _reoptimise,
+    _try_window,
     search_options,
 )
 
@@ -76,6 +77,7 @@ def design(
     lns_rounds: int | None = None,
     restarts: int | None = None,
     polish_rounds: int | None = None,
+    exact_units: int | None = None,
     workers: int | None = None,
     prefix: str = "L",
 ) -> LotPlan:
@@ -155,6 +157,13 @@ def design(
         window (:data:`lotdesign.settings.LOT_POLISH_WINDOW_SECONDS`) is counted in
         ``plan.stats["polish_time_limited"]`` when it bites. Not used with fixed centres or
         a lot-count target (default: settings.LOT_POLISH_ROUNDS).
+    exact_units
+        A pool of up to this many free units is then re-solved whole as one HiGHS MIP
+        (warm-started from the search's plan, contiguity held exactly), which proves the plan
+        optimal under the rules unless the safety limit settings.LOT_EXACT_SECONDS stops it;
+        ``plan.stats["exact"]`` says which (``"optimal"``, ``"time limit"``, ``"off"``). 0
+        turns it off. Not used with fixed centres or a lot-count target (default:
+        settings.LOT_EXACT_UNITS).
     workers
         Processes for a large instance's regions (above 2 x settings.LOT_REGION_UNITS free
         units, each region is designed on its own, then the seams are stitched:
@@ -192,6 +201,7 @@ def design(
         lns_rounds=lns_rounds,
         restarts=restarts,
         polish_rounds=polish_rounds,
+        exact_units=exact_units,
     )
     rules = _check_inputs(units, rules, opts, target_lots)
     policy = settings.LOT_POLICY if policy is None else policy
@@ -228,6 +238,7 @@ def design(
     if not fixed and count is None:
         _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled)
         _polish(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
+        _exact(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
     stats["lns_seconds"] = time.perf_counter() - t_search
     stats["improve_seconds"] = moves_seconds + stats["lns_seconds"]
     plan = _finish(inst, lots, setup, stats, prefix=prefix, centre_frame=centre_frame)
@@ -251,6 +262,7 @@ class _Options:
     lns_rounds: int
     restarts: int
     polish_rounds: int
+    exact_units: int
 
 
 def _options(search: str | None, **given: Any) -> _Options:
@@ -266,6 +278,7 @@ def _options(search: str | None, **given: Any) -> _Options:
         "lns_rounds": settings.LOT_LNS_ROUNDS,
         "restarts": settings.LOT_RESTARTS,
         "polish_rounds": settings.LOT_POLISH_ROUNDS,
+        "exact_units": settings.LOT_EXACT_UNITS,
     }
     values = {
         name: given[name] if given[name] is not None else level.get(name, default)
@@ -285,11 +298,11 @@ def _check_inputs(
         min(opts.variants, opts.restarts) < 1
         or opts.tile_size < 50
         or opts.time_limit <= 0
-        or min(opts.improve_passes, opts.lns_rounds, opts.polish_rounds) < 0
+        or min(opts.improve_passes, opts.lns_rounds, opts.polish_rounds, opts.exact_units) < 0
     ):
         raise ValidationError(
             "variants >= 1, restarts >= 1, tile_size >= 50, time_limit > 0, and "
-            "improve_passes, lns_rounds and polish_rounds >= 0 are needed"
+            "improve_passes, lns_rounds, polish_rounds and exact_units >= 0 are needed"
         )
     if target_lots is not None and (int(target_lots) < 1 or not 0 <= opts.target_tolerance < 1):
         raise ValidationError("target_lots must be >= 1 and target_tolerance in [0, 1)")
@@ -549,6 +562,45 @@ def _polish(
         _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
         if not replaced:
             break
+
+
+def _exact(
+    inst: _Instance,
+    lots: list[_Lot],
+    setup: _Setup,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    opts: _Options,
+    stats: dict[str, Any],
+) -> None:
+    """A small pool re-solved whole, exactly (:func:`_window_mip` with separator rows).
+
+    Every searched lot is one window with the uncovered units touching them; the optimum
+    replaces the lots when it is lower and every lot of it passes the rule check (as in
+    the polishing windows).
+    """
+    free = int(setup.pool.sum())
+    stats["exact"] = "off"
+    live = [i for i, lot in enumerate(lots) if not lot.frozen and lot.origin == "new"]
+    live = [i for i in live if lots[i].group < 0]
+    if not live or free > opts.exact_units:
+        return
+    t0 = time.perf_counter()
+    in_lot = _members_of(lots, frozen_only=False, n=inst.n)
+    window = [lots[i] for i in live]
+    solves: dict[str, Any] = {}
+    replaced = _try_window(
+        inst, window, list(range(len(window))), in_lot, setup.pool, rng, exact=True,
+        variants=opts.variants, window_seconds=settings.LOT_EXACT_SECONDS, seed=seed,
+        tried=None, stats=solves, separate=True,
+    )  # fmt: skip
+    stats["exact"] = "time limit" if solves.get("polish_time_limited") else "optimal"
+    stats["exact_solves"] = solves.get("polish_windows", 0)
+    stats["exact_seconds"] = time.perf_counter() - t0
+    if replaced is not None:
+        kept = [lot for i, lot in enumerate(lots) if i not in set(live)]
+        lots[:] = kept + [_Lot(set(m.tolist()), c, inst) for c, m in replaced]
 
 
 def _finish(

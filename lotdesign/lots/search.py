@@ -10,6 +10,7 @@ each named level (``standard``, ``thorough``), read from settings at call time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -284,8 +285,13 @@ def _try_window(
     seed: int,
     tried: set[Any] | None,
     stats: dict[str, Any] | None,
+    separate: bool = False,
 ) -> list[tuple[int, np.ndarray]] | None:
-    """Re-solve the lots ``win`` (and uncovered units touching them); the new lots if better."""
+    """Re-solve the lots ``win`` (and uncovered units touching them); the new lots if better.
+
+    With ``exact`` and ``separate``, contiguity is held exactly by separator rows
+    (:func:`_window_mip`) instead of the nearer-neighbour rule.
+    """
     members = set().union(*(live[i].members for i in win))
     edge = {v for u in members for v in inst.adj[u]}
     uncovered = {v for v in edge if pool[v] and not in_lot[v]}
@@ -307,10 +313,12 @@ def _try_window(
         # Solved first without the contiguity rows (smaller and, measured, contiguous anyway
         # almost always); with them only when a lot comes back in pieces.
         solved = None
-        for nearer in (False, True) if inst.rules.contiguous else (False,):
+        tries = (False, True) if inst.rules.contiguous and not separate else (False,)
+        for nearer in tries:
             solved = _window_mip(
                 inst, wpool, [(c.centre, c.members) for c in old],
                 time_limit=window_seconds, seed=seed, stats=stats, nearer=nearer,
+                separate=separate,
             )  # fmt: skip
             if solved is None or not any(inst.breaches(inst.measure(m, c)) for c, m in solved[1]):
                 break
@@ -340,15 +348,21 @@ def _window_mip(
     seed: int,
     stats: dict[str, Any] | None = None,
     nearer: bool = True,
+    separate: bool = False,
 ) -> tuple[float, list[tuple[int, np.ndarray]]] | None:
     """Exact re-solve of a window as a capacitated p-median MIP (HiGHS), warm-started.
 
     Any window unit may open as a centre; units join an open centre within the radius and
     drive limit; both bands hold per centre. With ``nearer`` (and contiguity in the rules),
     a unit may join a centre only if a neighbour nearer that centre (or the centre itself)
-    joins it too, so new lots are connected along paths of falling drive time. Returns
-    (objective, lots) when HiGHS finds a solution, else None; ``stats`` counts solves
-    (``polish_windows``) and solves stopped by the time limit (``polish_time_limited``).
+    joins it too, so new lots are connected along paths of falling drive time. With
+    ``separate`` (and contiguity in the rules) contiguity is held exactly instead: while the
+    optimum has a lot in pieces, separator rows cut it off
+    (:meth:`~lotdesign.lots.instance._Instance.separators`; every connected lot meets them)
+    and HiGHS solves again, warm-started from the current lots, within ``time_limit`` in
+    all. Returns (objective, lots) when HiGHS finds a solution, else None; ``stats`` counts
+    solves (``polish_windows``) and solves stopped by the time limit
+    (``polish_time_limited``).
     """
     rules = inst.rules
     units = np.flatnonzero(wpool)
@@ -455,20 +469,42 @@ def _window_mip(
     sol = highspy.HighsSolution()
     sol.col_value = list(start)
     sol.value_valid = True
-    h.setSolution(sol)
-    h.run()
-    if stats is not None:
-        stats["polish_windows"] = stats.get("polish_windows", 0) + 1
-        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
-            stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
-    if h.getInfo().primal_solution_status < 2:
-        return None
-    x = np.asarray(h.getSolution().col_value) > 0.5
-    lots = []
-    for c in centres:
-        if x[y_of[c]]:
-            members = np.sort(np.append(ii[:n_x][x[:n_x] & (cc == c)], c))
-            lots.append((c, members))
+    t0 = time.perf_counter()
+    lots: list[tuple[int, np.ndarray]] = []
+    while True:
+        h.setSolution(sol)
+        h.run()
+        if stats is not None:
+            stats["polish_windows"] = stats.get("polish_windows", 0) + 1
+            if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+                stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
+        if h.getInfo().primal_solution_status < 2:
+            return None
+        x = np.asarray(h.getSolution().col_value) > 0.5
+        lots = []
+        for c in centres:
+            if x[y_of[c]]:
+                members = np.sort(np.append(ii[:n_x][x[:n_x] & (cc == c)], c))
+                lots.append((c, members))
+        optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        if not (separate and rules.contiguous and optimal):
+            break
+        cuts = [
+            [pair[(i, c)], *(pair[(j, c)] for j in edge if (j, c) in pair)]
+            for c, members in lots
+            for i, edge in inst.separators(members, c)
+        ]
+        if not cuts:
+            break
+        left = time_limit - (time.perf_counter() - t0)
+        if left <= 0:
+            if stats is not None:  # a lot still in pieces: the caller's check rejects it
+                stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
+            break
+        for cols in cuts:
+            h.addRow(-inf, 0.0, len(cols), np.array(cols, np.int32),
+                     np.append(1.0, -np.ones(len(cols) - 1)))  # fmt: skip
+        h.setOptionValue("time_limit", left)
     return float(h.getInfo().objective_function_value), lots
 
 
@@ -483,6 +519,7 @@ SEARCH_KEYS: tuple[str, ...] = (
     "lns_rounds",
     "restarts",
     "polish_rounds",
+    "exact_units",
 )
 
 
