@@ -576,6 +576,11 @@ class TravelModel:
             # over a large land costs more than looking the lines up in its raster.
             xs, ys = self.x[near], self.y[near]
             near = near[~land.on_land(self.x[source], self.y[source], xs, ys)]
+            if not len(near):
+                # Every line stays on land: no search (it costs a Dijkstra over the land).
+                row = (near, np.zeros(0))
+                self._detours[source] = row
+                return row
         straight = self.metres(source, near)
         path = land.metres(self.x[source], self.y[source], self.x[near], self.y[near])
         detour = path > self.detour_ratio * straight

@@ -84,6 +84,27 @@ def test_travel_model_times_follow_the_land(raster_first, monkeypatch):
     assert land.miles(0, 1) == pytest.approx(straight.miles(0, 1))
 
 
+def test_lines_all_on_land_need_no_search_over_it(monkeypatch):
+    # South of the harbour every line stays on land: the raster says so and no path is
+    # searched (a Dijkstra over the whole land per point, measured as most of the land
+    # paths' time on the 35,000-unit grid).
+    monkeypatch.setattr("lotdesign.travel._RASTER_FIRST_NODES", 0)
+    x = np.array([1_000.0, 6_000.0, 11_000.0])
+    y = np.array([1_000.0, 2_000.0, 1_500.0])
+    paths = LandPaths(LAND)
+    land = TravelModel(["a", "b", "c"], x, y, ["urban"] * 3, land=paths)
+    straight = TravelModel(["a", "b", "c"], x, y, ["urban"] * 3)
+    assert land.minutes(0, np.arange(3)).tolist() == straight.minutes(0, np.arange(3)).tolist()
+    assert len(paths._rows) == 0
+    # A line over the water is still searched: one path search, from its source.
+    across = TravelModel(
+        ["w", "e"], np.array([WEST[0], EAST[0]]), np.array([WEST[1], EAST[1]]),
+        ["urban"] * 2, land=paths,
+    )  # fmt: skip
+    assert across.land_metres(0, 1) == pytest.approx(ROUND, rel=0.06)
+    assert len(paths._rows) == 1
+
+
 def test_from_units_builds_land_from_non_convex_unit_polygons_only():
     west = shapely.box(0, 0, 4_000, 12_000)
     south = shapely.box(4_000, 0, 8_000, 3_000)
