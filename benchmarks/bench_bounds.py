@@ -4,8 +4,9 @@ For each instance (the 500-unit benchmark grid, the demo county), designs with t
 search levels ``lotdesign run`` offers and bounds the objective from below with
 :func:`lotdesign.lots.lower_bound`: column generation with exact pricing (the set-packing LP
 over every valid lot, contiguity relaxed; its Lagrangian bound is valid at every round) and
-the capacitated p-median MIP (HiGHS's dual bound, or its proven optimum). The certified gap
-of a plan is ``(objective - bound) / bound`` with the higher of the two bounds.
+the capacitated p-median MIP, contiguity held by separator rows (HiGHS's dual bound, or its
+proven optimum). The certified gap of a plan is ``(objective - bound) / bound`` with the
+higher of the two bounds.
 
     nice -n 10 .venv/bin/python benchmarks/bench_bounds.py                 # ~20 min
     nice -n 10 .venv/bin/python benchmarks/bench_bounds.py --no-grid --colgen 60 --pmedian 60
