@@ -161,9 +161,9 @@ def design(
         A pool of up to this many free units is then re-solved whole as one HiGHS MIP
         (warm-started from the search's plan, contiguity held exactly), which proves the plan
         optimal under the rules unless the safety limit settings.LOT_EXACT_SECONDS stops it;
-        ``plan.stats["exact"]`` says which (``"optimal"``, ``"time limit"``, ``"off"``). 0
-        turns it off. Not used with fixed centres or a lot-count target (default:
-        settings.LOT_EXACT_UNITS).
+        ``plan.stats["exact"]`` says which (``"optimal"``, ``"time limit"``, ``"not solved"``,
+        ``"off"``). 0 turns it off. Not used with fixed centres or a lot-count target
+        (default: settings.LOT_EXACT_UNITS).
     workers
         Processes for a large instance's regions (above 2 x settings.LOT_REGION_UNITS free
         units, each region is designed on its own, then the seams are stitched:
@@ -576,30 +576,36 @@ def _exact(
 ) -> None:
     """A small pool re-solved whole, exactly (:func:`_window_mip` with separator rows).
 
-    Every searched lot is one window with the uncovered units touching them; the optimum
-    replaces the lots when it is lower and every lot of it passes the rule check (as in
-    the polishing windows).
+    The searched lots and every uncovered unit of the pool form one window; its optimum
+    replaces the lots when it is lower and every lot of it passes the rule check (as in the
+    polishing windows). ``stats["exact"]``: ``"optimal"``, ``"time limit"`` (the safety
+    limit stopped a solve; the best plan found is kept), ``"not solved"`` (no model could be
+    built round the current lots) or ``"off"``.
     """
-    free = int(setup.pool.sum())
     stats["exact"] = "off"
-    live = [i for i, lot in enumerate(lots) if not lot.frozen and lot.origin == "new"]
-    live = [i for i in live if lots[i].group < 0]
-    if not live or free > opts.exact_units:
+    live = [
+        i for i, lot in enumerate(lots) if not lot.frozen and lot.origin == "new" and lot.group < 0
+    ]
+    if not live or int(setup.pool.sum()) > opts.exact_units:
         return
     t0 = time.perf_counter()
-    in_lot = _members_of(lots, frozen_only=False, n=inst.n)
     window = [lots[i] for i in live]
     solves: dict[str, Any] = {}
     replaced = _try_window(
-        inst, window, list(range(len(window))), in_lot, setup.pool, rng, exact=True,
-        variants=opts.variants, window_seconds=settings.LOT_EXACT_SECONDS, seed=seed,
-        tried=None, stats=solves, separate=True,
+        inst, window, list(range(len(window))), _members_of(lots, frozen_only=False, n=inst.n),
+        setup.pool, rng, exact=True, variants=opts.variants,
+        window_seconds=settings.LOT_EXACT_SECONDS, seed=seed, tried=None, stats=solves,
+        whole=True,
     )  # fmt: skip
-    stats["exact"] = "time limit" if solves.get("polish_time_limited") else "optimal"
+    if not solves.get("polish_windows"):
+        stats["exact"] = "not solved"
+    else:
+        stats["exact"] = "time limit" if solves.get("polish_time_limited") else "optimal"
     stats["exact_solves"] = solves.get("polish_windows", 0)
     stats["exact_seconds"] = time.perf_counter() - t0
     if replaced is not None:
-        kept = [lot for i, lot in enumerate(lots) if i not in set(live)]
+        gone = set(live)
+        kept = [lot for i, lot in enumerate(lots) if i not in gone]
         lots[:] = kept + [_Lot(set(m.tolist()), c, inst) for c, m in replaced]
 
 

@@ -285,16 +285,20 @@ def _try_window(
     seed: int,
     tried: set[Any] | None,
     stats: dict[str, Any] | None,
-    separate: bool = False,
+    whole: bool = False,
 ) -> list[tuple[int, np.ndarray]] | None:
     """Re-solve the lots ``win`` (and uncovered units touching them); the new lots if better.
 
-    With ``exact`` and ``separate``, contiguity is held exactly by separator rows
+    With ``exact`` and ``whole`` (the exact step over a whole pool), every uncovered pool unit
+    joins the window, and contiguity is held exactly by separator rows
     (:func:`_window_mip`) instead of the nearer-neighbour rule.
     """
     members = set().union(*(live[i].members for i in win))
-    edge = {v for u in members for v in inst.adj[u]}
-    uncovered = {v for v in edge if pool[v] and not in_lot[v]}
+    if whole:
+        uncovered = set(np.flatnonzero(pool & ~in_lot).tolist())
+    else:
+        edge = {v for u in members for v in inst.adj[u]}
+        uncovered = {v for v in edge if pool[v] and not in_lot[v]}
     wpool = np.zeros(inst.n, dtype=bool)
     wpool[list(members | uncovered)] = True
     old = []
@@ -313,12 +317,12 @@ def _try_window(
         # Solved first without the contiguity rows (smaller and, measured, contiguous anyway
         # almost always); with them only when a lot comes back in pieces.
         solved = None
-        tries = (False, True) if inst.rules.contiguous and not separate else (False,)
+        tries = (False, True) if inst.rules.contiguous and not whole else (False,)
         for nearer in tries:
             solved = _window_mip(
                 inst, wpool, [(c.centre, c.members) for c in old],
                 time_limit=window_seconds, seed=seed, stats=stats, nearer=nearer,
-                separate=separate,
+                separate=whole,
             )  # fmt: skip
             if solved is None or not any(inst.breaches(inst.measure(m, c)) for c, m in solved[1]):
                 break
