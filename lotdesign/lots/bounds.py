@@ -818,18 +818,11 @@ def _pmedian_bound(
     rows_added, solves, whole = 0, 1, True
     pairs = zip(ii.tolist(), cc.tolist(), strict=True)
     col_of = {(i, c): k for k, (i, c) in enumerate(pairs)}
-    col_of.update({(c, c): y for c, y in y_of.items()})
 
     def separator_rows() -> list[np.ndarray]:
-        """Separator rows (columns; x_ic first) for the incumbent's lots in pieces."""
         x = np.asarray(h.getSolution().col_value) > 0.5
-        out = []
-        for c in centres[x[n_x:]].tolist():
-            members = np.append(ii[x[:n_x] & (cc == c)], c)
-            for i, edge in inst.separators(members, c):
-                near = [col_of[(j, c)] for j in edge if (j, c) in col_of]
-                out.append(np.array([col_of[(i, c)], *near], np.int32))
-        return out
+        lots = [(c, np.append(ii[x[:n_x] & (cc == c)], c)) for c in centres[x[n_x:]].tolist()]
+        return inst.separator_rows(lots, col_of)
 
     # Contiguity, lazily: while the optimum has a lot in pieces, cut it off (a separator row
     # per unit of each piece without the centre; every contiguous lot meets them) and solve

@@ -9,7 +9,7 @@ demand-units contract before anything is built.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -290,6 +290,23 @@ class _Instance:
             edge = sorted({v for u in piece for v in self.adj[u]} - piece)
             out.extend((i, edge) for i in sorted(piece))
         return out
+
+    def separator_rows(
+        self, lots: Iterable[tuple[int, np.ndarray]], column: Mapping[tuple[int, int], int]
+    ) -> list[np.ndarray]:
+        """The :meth:`separators` of ``lots`` (centre, members) as rows of a p-median model.
+
+        Each row lists the columns of ``x_ic - sum(x_jc) <= 0``, ``x_ic`` first; ``column``
+        maps (unit, centre) to the model's column (pairs it lacks are out of reach and
+        left out). Empty when every lot is in one piece.
+        """
+        return [
+            np.array(
+                [column[(i, c)], *(column[(j, c)] for j in edge if (j, c) in column)], np.int32
+            )
+            for c, members in lots
+            for i, edge in self.separators(members, c)
+        ]
 
     def parts(self, members: Sequence[int]) -> int:
         """Number of connected parts of ``members`` through shared edges."""

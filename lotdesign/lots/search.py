@@ -493,11 +493,7 @@ def _window_mip(
         optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         if not (separate and rules.contiguous and optimal):
             break
-        cuts = [
-            [pair[(i, c)], *(pair[(j, c)] for j in edge if (j, c) in pair)]
-            for c, members in lots
-            for i, edge in inst.separators(members, c)
-        ]
+        cuts = inst.separator_rows(lots, pair)
         if not cuts:
             break
         left = time_limit - (time.perf_counter() - t0)
@@ -506,8 +502,7 @@ def _window_mip(
                 stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
             break
         for cols in cuts:
-            h.addRow(-inf, 0.0, len(cols), np.array(cols, np.int32),
-                     np.append(1.0, -np.ones(len(cols) - 1)))  # fmt: skip
+            h.addRow(-inf, 0.0, len(cols), cols, np.append(1.0, -np.ones(len(cols) - 1)))
         h.setOptionValue("time_limit", left)
     return float(h.getInfo().objective_function_value), lots
 
