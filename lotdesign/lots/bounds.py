@@ -123,9 +123,11 @@ def lower_bound(
         ``columns``, ``pricing_mips``, ``lp_value``, ``history`` of (seconds, LP, bound),
         ``primal`` and ``gap`` of the best plan given, ``cuts`` and ``cut_rounds`` added,
         ``lp_value_plain`` and ``bound_plain`` when the LP without cuts was solved (NaN if
-        never), for colgen; ``incumbent`` (NaN unless every lot of it is in one piece),
-        ``gap``, ``pairs``, ``contiguous``, ``bound_relaxed`` (the first solve's, contiguity
-        relaxed), ``contiguity_rows`` and ``solves`` for pmedian).
+        never), ``master_restarts`` (master solves that stalled past
+        ``_MASTER_SOLVE_SECONDS`` and were solved afresh by interior point), for colgen;
+        ``incumbent`` (NaN unless every lot of it is in one piece), ``gap``, ``pairs``,
+        ``contiguous``, ``bound_relaxed`` (the first solve's, contiguity relaxed),
+        ``contiguity_rows`` and ``solves`` for pmedian).
 
     Raises
     ------
@@ -327,12 +329,26 @@ def _colgen_bound(
 
     set_box()
 
+    restarts = 0  # master solves that stalled and were solved afresh by interior point
+
     def solve_master(at_least: float = 1.0) -> bool:
         # A time limit on every master solve: measured on the 500-unit grid, HiGHS's primal
         # clean-up after a box change can stall in one solve far past the run's limit.
-        spent = time.perf_counter() - t0
-        master.setOptionValue("time_limit", max(at_least, time_limit - spent))
+        nonlocal restarts
+        left = max(at_least, time_limit - (time.perf_counter() - t0))
+        master.setOptionValue("time_limit", min(left, _MASTER_SOLVE_SECONDS))
         _run(master, "the column-generation master")
+        stalled = master.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+        if stalled and left > _MASTER_SOLVE_SECONDS:
+            # Drop the stalled basis and solve afresh by interior point (crossover on, so the
+            # next solves warm-start from a basis again).
+            restarts += 1
+            master.clearSolver()
+            master.setOptionValue("solver", "ipm")
+            left = max(at_least, time_limit - (time.perf_counter() - t0))
+            master.setOptionValue("time_limit", left)
+            _run(master, "the column-generation master (interior point)")
+            master.setOptionValue("solver", "choose")
         return master.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
     while time.perf_counter() - t0 < time_limit:
@@ -458,6 +474,7 @@ def _colgen_bound(
         "rounds": rounds,
         "columns": len(seen),
         "pricing_mips": solved_mips,
+        "master_restarts": restarts,
         "centres": len(pricers),
         "max_lots": max_lots,
         "cuts": len(triples),
@@ -553,6 +570,10 @@ def _add_cut_rows(
 #: minutes per weekly hour of the unit, and the narrowest it gets.
 _BOX_MINUTES = 4.0
 _BOX_MIN_MINUTES = 0.05
+#: Seconds one master LP solve may take before it is solved afresh by interior point: on the
+#: 500-unit grid a solve takes well under a second, but HiGHS's primal clean-up stalled twice
+#: in one (7 minutes and more) after a change of the stabilisation box.
+_MASTER_SOLVE_SECONDS = 60.0
 #: Seconds the restricted master's own LP may take once the run's time is up (its value is
 #: reported, not used in the bound).
 _FINAL_LP_SECONDS = 60.0
