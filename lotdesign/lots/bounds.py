@@ -45,8 +45,8 @@ def lower_bound(
     non-contiguous plans alike; the p-median MIP holds it (see ``contiguous``), so it bounds
     every plan whose valid lots are contiguous, as ``design``'s are when
     ``rules.contiguous`` (the objective counts valid lots only). A lot is a centre unit plus
-    members within the radius and
-    drive limit of it (to every customer, when ``customers`` are given), meeting both bands;
+    members within the radius and drive limit of it (to every customer, when ``customers``
+    are given), meeting both bands;
     the objective is the engine's (hours x minutes to the centre + penalty x uncovered hours,
     + the ``viable`` policy's cost per lot is not modelled: use it with ``compact`` plans).
 
@@ -83,7 +83,8 @@ def lower_bound(
     row ``x_ic <= sum of x_jc`` over the units ``j`` next to its piece (a connected lot
     reaches ``c`` from ``i`` through one of them), and HiGHS solves again. Every solve's dual
     bound is valid for contiguous plans, so the best is kept; the last optimum with no lot
-    in pieces is the optimal contiguous plan (``incumbent``; on the demo county, two rounds).
+    in pieces is the optimal contiguous plan (``incumbent``; on the demo county, after two
+    rounds of rows).
 
     ``method="best"``: both, each with ``time_limit``; the higher bound (``parts`` holds
     both results).

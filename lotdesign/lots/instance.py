@@ -310,6 +310,8 @@ class _Instance:
 
     def parts(self, members: Sequence[int]) -> int:
         """Number of connected parts of ``members`` through shared edges."""
+        # Counted without building the pieces (:meth:`pieces`): every boundary move and
+        # every growth step that needs a join asks this.
         left = set(int(m) for m in members)
         count = 0
         while left:
