@@ -335,9 +335,11 @@ def _colgen_bound(
     def solve_master(at_least: float = 1.0) -> bool:
         # A time limit on every master solve: measured on the 500-unit grid, HiGHS's primal
         # clean-up after a box change can stall in one solve far past the run's limit.
+        # HiGHS counts its time limit over every run of a model, so each limit is set past
+        # the time the master has run so far.
         nonlocal restarts
         left = max(at_least, time_limit - (time.perf_counter() - t0))
-        master.setOptionValue("time_limit", min(left, _MASTER_SOLVE_SECONDS))
+        master.setOptionValue("time_limit", master.getRunTime() + min(left, _MASTER_SOLVE_SECONDS))
         _run(master, "the column-generation master")
         stalled = master.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
         if stalled and left > _MASTER_SOLVE_SECONDS:
@@ -347,7 +349,7 @@ def _colgen_bound(
             master.clearSolver()
             master.setOptionValue("solver", "ipm")
             left = max(at_least, time_limit - (time.perf_counter() - t0))
-            master.setOptionValue("time_limit", left)
+            master.setOptionValue("time_limit", master.getRunTime() + left)
             _run(master, "the column-generation master (interior point)")
             master.setOptionValue("solver", "choose")
         return master.getModelStatus() == highspy.HighsModelStatus.kOptimal
@@ -858,7 +860,7 @@ def _pmedian_bound(
         for idx in rows:
             h.addRow(-inf, 0.0, len(idx), idx, np.append(1.0, -np.ones(len(idx) - 1)))
         rows_added += len(rows)
-        h.setOptionValue("time_limit", left)
+        h.setOptionValue("time_limit", h.getRunTime() + left)  # HiGHS's limit is cumulative
         _run(h, "the p-median MIP with contiguity rows")
         solves += 1
         bound = max(bound, float(h.getInfo().mip_dual_bound))

@@ -503,7 +503,7 @@ def _window_mip(
             break
         for cols in cuts:
             h.addRow(-inf, 0.0, len(cols), cols, np.append(1.0, -np.ones(len(cols) - 1)))
-        h.setOptionValue("time_limit", left)
+        h.setOptionValue("time_limit", h.getRunTime() + left)  # HiGHS's limit is cumulative
     return float(h.getInfo().objective_function_value), lots
 
 
