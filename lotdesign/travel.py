@@ -329,8 +329,10 @@ class LandPaths:
         off the node-to-node path (a point between two nodes is not charged twice), and no
         path is shorter than the straight line.
         """
-        (na,), (da,) = self.snap([ax], [ay])
         bx, by = np.asarray(bx, dtype=float), np.asarray(by, dtype=float)
+        if not len(bx):
+            return np.zeros(0)  # nothing to reach: no search (a Dijkstra over the whole land)
+        (na,), (da,) = self.snap([ax], [ay])
         nb, db = self.snap(bx, by)
         path = self.from_node(int(na))[nb].astype(float) - da - db
         path = np.maximum(path, np.hypot(bx - ax, by - ay))
@@ -576,11 +578,6 @@ class TravelModel:
             # over a large land costs more than looking the lines up in its raster.
             xs, ys = self.x[near], self.y[near]
             near = near[~land.on_land(self.x[source], self.y[source], xs, ys)]
-            if not len(near):
-                # Every line stays on land: no search (it costs a Dijkstra over the land).
-                row = (near, np.zeros(0))
-                self._detours[source] = row
-                return row
         straight = self.metres(source, near)
         path = land.metres(self.x[source], self.y[source], self.x[near], self.y[near])
         detour = path > self.detour_ratio * straight
