@@ -120,3 +120,37 @@ def test_dive_choices_are_disjoint_and_kill_every_clash(inst):
     free = np.ones(inst.n, dtype=bool)
     free[held] = False
     assert not any(free[c.members].all() for c in cols)
+
+
+def test_dive_gives_every_lp_run_its_time_though_highs_counts_time_over_runs(inst, monkeypatch):
+    # HiGHS's time limit covers all runs of a model. A model whose runs so far took 100 s
+    # (simulated) must still get the dive's time for its next run, not stop at once.
+    import lotdesign.lots.selection as selection
+
+    limits: list[float] = []
+
+    class Slow:
+        def __init__(self, h):
+            self.h = h
+
+        def __getattr__(self, name):
+            return getattr(self.h, name)
+
+        def getRunTime(self):
+            return self.h.getRunTime() + 100.0
+
+        def setOptionValue(self, name, value):
+            if name == "time_limit":
+                limits.append(value - self.getRunTime())
+                value -= 100.0
+            return self.h.setOptionValue(name, value)
+
+    real = selection.new_highs
+    monkeypatch.setattr(selection, "new_highs", lambda **o: Slow(real(**o)))
+    pool = np.ones(inst.n, dtype=bool)
+    cols = cand._candidates(
+        inst, np.flatnonzero(pool), pool, np.random.default_rng(1), variants=2, fixed=False
+    )
+    _, info = _select(inst, cols, count=None, time_limit=60.0, seed=0)
+    assert info["status"] == "dive" and info["lp_rounds"] == len(limits) > 1
+    assert min(limits) >= 1.0

@@ -108,7 +108,9 @@ def _select(
         if time.perf_counter() - t0 > time_limit or rounds >= settings.LOT_DIVE_ROUNDS:
             status = "dive stopped at its limit; greedy finished"
             break
-        h.setOptionValue("time_limit", max(1.0, time_limit - (time.perf_counter() - t0)))
+        # HiGHS counts a model's time limit over all its runs: set it past the time run.
+        left = max(1.0, time_limit - (time.perf_counter() - t0))
+        h.setOptionValue("time_limit", h.getRunTime() + left)
         h.run()
         rounds += 1
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
