@@ -504,6 +504,19 @@ LOT_POLISH_WINDOW: int = _engine(
 LOT_POLISH_WINDOW_SECONDS: float = _engine(
     "LOT_POLISH_WINDOW_SECONDS", 120.0, "engine tuning: a safety limit, rarely reached"
 )
+#: Largest exact-polishing window (units pooled from its lots and the uncovered units
+#: touching them) that is solved; larger windows are skipped and counted in
+#: plan.stats["polish_skipped"] (0 = any size). A window's solve time grows steeply with its
+#: units: measured on the 500-unit grid (touching pairs), up to 20 units 0.02 s a window,
+#: 20-40 units up to 0.2 s, 60-80 units up to 9 s, over 80 units up to 15 s. Engine tuning.
+LOT_POLISH_UNITS: int = _engine("LOT_POLISH_UNITS", 0, "engine tuning: 0 = any size")
+#: Exact polishing runs only on pools of up to this many free units. Engine tuning, measured
+#: with the standard search: on the 5,000-unit grid it took 5.3 s of 60 s, and on the
+#: 35,000-unit grid 29 s (314 s against 285 s) for a 0.04% lower objective; a council's
+#: design (hundreds of sectors or LSOAs) is far below it.
+LOT_POLISH_MAX_UNITS: int = _engine(
+    "LOT_POLISH_MAX_UNITS", 2000, "engine tuning: 35,000-unit grid, +29 s for 0.04%"
+)
 #: Exact design (``design(exact_units=...)``): a pool of up to this many free units is
 #: re-solved whole after the search, as one HiGHS p-median MIP warm-started from the
 #: search's plan, contiguity held exactly by separator rows; HiGHS proves the plan optimal
@@ -881,8 +894,9 @@ _run = _TABLE.section("lotdesign run", audience="engine")
 #: The lot-engine search ``lotdesign run`` uses by default (config ``rules.search:
 #: standard``): growth orders, neighbourhood-search rounds and restarts. A council run has
 #: hundreds of units, where more search costs seconds and buys a closer plan. Measured with
-#: benchmarks/bench_lots.py: on the demo county 0.6 s and 3.1% above the proven optimum
-#: (1.5-3.1% over seeds 0-5; the engine's fast defaults: 0.1 s, 18.7%); on the 500-unit grid
+#: benchmarks/bench_lots.py: on the demo county 2.1 s and 1.3% above the proven optimum
+#: (1.3-2.9% over seeds 0-5, with the small-window polish below; the engine's fast
+#: defaults: 0.1 s, 18.7%); on the 500-unit grid
 #: 6-10 s and 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the
 #: 2,000-unit grid 47 s and 5.4% below the fast defaults' objective. Deterministic for a
 #: seed. Project default.
@@ -894,6 +908,17 @@ RUN_LOT_LNS_ROUNDS: int = _run(
 )
 RUN_LOT_RESTARTS: int = _run(
     "RUN_LOT_RESTARTS", 3, "engine tuning: benchmarks/bench_lots.py, standard search"
+)
+#: The standard search polishes exactly too, but only small windows (RUN_LOT_POLISH_UNITS):
+#: lots of a few postcode sectors, as in a county designed on sectors, where each window
+#: takes hundredths of a second. Measured on the demo county (seeds 0-5): 1.3-2.9% above the
+#: proven optimum in 1.7-3.7 s, against 1.5-3.1% in 0.6 s without; the 500-unit grid's lots
+#: hold ~28 units, so its pairs are skipped and its plans are unchanged (+1-2 s).
+RUN_LOT_POLISH_ROUNDS: int = _run(
+    "RUN_LOT_POLISH_ROUNDS", 5, "engine tuning: benchmarks/bench_lots.py, standard search"
+)
+RUN_LOT_POLISH_UNITS: int = _run(
+    "RUN_LOT_POLISH_UNITS", 20, "engine tuning: benchmarks/bench_lots.py, standard search"
 )
 #: The thorough search (config ``rules.search: thorough``): 6 constructions over one tile,
 #: then exact polishing of touching lot pairs until none improves, then a pool of up to 250

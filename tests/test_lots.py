@@ -166,6 +166,42 @@ def test_restarts_and_exact_polish_only_improve_and_stay_deterministic() -> None
     assert best.stats["polish_time_limited"] == 0
 
 
+def test_polish_solves_only_windows_within_its_unit_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lotdesign.lots.search as search
+
+    units = grid_units(160, seed=9)
+    solved: list[int] = []
+    window_mip = search._window_mip
+
+    def recording(inst, wpool, current, **options):  # type: ignore[no-untyped-def]
+        solved.append(int(wpool.sum()))
+        return window_mip(inst, wpool, current, **options)
+
+    monkeypatch.setattr(search, "_window_mip", recording)
+    unpolished = design(units, rules=SMALL, seed=5)
+    every = design(units, rules=SMALL, seed=5, polish_rounds=2)
+    sizes = sorted(solved)
+    assert every.stats["polish_skipped"] == 0 and len(sizes) >= 4
+    cap = sizes[len(sizes) // 2]  # about half the windows are larger
+    solved.clear()
+    capped = design(units, rules=SMALL, seed=5, polish_rounds=2, polish_units=cap)
+    assert solved and max(solved) <= cap
+    assert capped.stats["polish_skipped"] > 0
+    assert capped.stats["polish_windows"] == len(solved)
+    none = design(units, rules=SMALL, seed=5, polish_rounds=2, polish_units=1)
+    assert none.stats["polish_windows"] == 0 and none.stats["polish_skipped"] > 0
+    pd.testing.assert_frame_equal(none.assignment, unpolished.assignment)
+    with pytest.raises(ValidationError, match="polish_units"):
+        design(units, rules=SMALL, polish_units=-1)
+    # Large pools are not polished at all.
+    monkeypatch.setattr(cfg, "LOT_POLISH_MAX_UNITS", 100)
+    solved.clear()
+    large = design(units, rules=SMALL, seed=5, polish_rounds=2)
+    assert not solved and large.stats["polish"] == "off: more than 100 free units"
+    pd.testing.assert_frame_equal(large.assignment, unpolished.assignment)
+    assert every.stats["polish"] == "on" and unpolished.stats["polish"] == "off"
+
+
 def test_oversize_unit_is_its_own_flagged_lot() -> None:
     units = grid_units(150, seed=2, oversize=2)
     plan = design(units, seed=2)
@@ -357,7 +393,9 @@ def test_search_levels_come_from_settings_and_given_options_win(
     monkeypatch.setattr(cfg, "RUN_LOT_VARIANTS", 1)
     monkeypatch.setattr(cfg, "RUN_LOT_LNS_ROUNDS", 1)
     monkeypatch.setattr(cfg, "RUN_LOT_RESTARTS", 2)
-    cheap = {"variants": 1, "lns_rounds": 1, "restarts": 2}
+    monkeypatch.setattr(cfg, "RUN_LOT_POLISH_ROUNDS", 1)
+    monkeypatch.setattr(cfg, "RUN_LOT_POLISH_UNITS", 12)
+    cheap = {"variants": 1, "lns_rounds": 1, "restarts": 2, "polish_rounds": 1, "polish_units": 12}
     assert search_options("standard") == SEARCH_LEVELS["standard"] == cheap
     assert search_options("thorough") == dict(cfg.RUN_LOT_THOROUGH)
     assert list(SEARCH_LEVELS) == ["standard", "thorough"]

@@ -139,6 +139,8 @@ FROZEN: dict[str, object] = {
     "LOT_POLISH_ROUNDS": 0,
     "LOT_POLISH_WINDOW": 2,
     "LOT_POLISH_WINDOW_SECONDS": 120.0,
+    "LOT_POLISH_UNITS": 0,
+    "LOT_POLISH_MAX_UNITS": 2000,
     "LOT_EXACT_UNITS": 0,
     "LOT_EXACT_SECONDS": 300.0,
     "LOT_REGION_UNITS": 8000,
@@ -186,6 +188,8 @@ FROZEN: dict[str, object] = {
     "ROAD_CIRCUITY": 1.3,
     "ROUND_SCHEDULING_FACTOR": 0.95,
     "RUN_LOT_LNS_ROUNDS": 2,
+    "RUN_LOT_POLISH_ROUNDS": 5,
+    "RUN_LOT_POLISH_UNITS": 20,
     "RUN_LOT_RESTARTS": 3,
     "RUN_LOT_THOROUGH": {
         "exact_units": 250,

@@ -24,9 +24,10 @@ How it works (column generation over valid lots, then set packing):
    re-chosen. Optional: several constructions with the best kept (``restarts``),
    large-neighbourhood search (``lns_rounds``: each lot re-solved with its nearest lots) and
    exact polishing (``polish_rounds``: windows of lots re-solved to optimality as HiGHS
-   p-median models), and for a small pool an exact design (``exact_units``: the whole pool
-   re-solved as one such model, contiguity held exactly by separator rows, which proves the
-   plan optimal under the rules). Every replacement is re-checked against the rules.
+   p-median models; ``polish_units`` leaves out windows of more units), and for a small
+   pool an exact design (``exact_units``: the whole pool re-solved as one such model,
+   contiguity held exactly by separator rows, which proves the plan optimal under the
+   rules). Every replacement is re-checked against the rules.
 5. **Scale.** Large instances are cut into spatial tiles (k-means on unit points), solved tile
    by tile; a second pass over the uncovered units with a shifted tiling recovers lots along
    the seams. Memory grows with n x (units within the radius), not n squared. Above

@@ -77,6 +77,7 @@ def design(
     lns_rounds: int | None = None,
     restarts: int | None = None,
     polish_rounds: int | None = None,
+    polish_units: int | None = None,
     exact_units: int | None = None,
     workers: int | None = None,
     prefix: str = "L",
@@ -156,7 +157,12 @@ def design(
         own work, not the clock, so results stay deterministic; a safety time limit per
         window (:data:`lotdesign.settings.LOT_POLISH_WINDOW_SECONDS`) is counted in
         ``plan.stats["polish_time_limited"]`` when it bites. Not used with fixed centres or
-        a lot-count target (default: settings.LOT_POLISH_ROUNDS).
+        a lot-count target, nor on pools of more than settings.LOT_POLISH_MAX_UNITS free
+        units (``plan.stats["polish"]`` says so; default: settings.LOT_POLISH_ROUNDS).
+    polish_units
+        Largest polishing window solved, in units (its lots' and the uncovered units touching
+        them); larger windows are skipped, counted in ``plan.stats["polish_skipped"]``.
+        0 = any size (default: settings.LOT_POLISH_UNITS).
     exact_units
         A pool of up to this many free units is then re-solved whole as one HiGHS MIP
         (warm-started from the search's plan, contiguity held exactly), which proves the plan
@@ -201,6 +207,7 @@ def design(
         lns_rounds=lns_rounds,
         restarts=restarts,
         polish_rounds=polish_rounds,
+        polish_units=polish_units,
         exact_units=exact_units,
     )
     rules = _check_inputs(units, rules, opts, target_lots)
@@ -233,7 +240,8 @@ def design(
             target_lots=target_lots,
         )  # fmt: skip
     t_search = time.perf_counter()
-    stats["polish_windows"] = stats["polish_time_limited"] = 0
+    stats["polish_windows"] = stats["polish_time_limited"] = stats["polish_skipped"] = 0
+    stats["polish"] = "off"
     # Windows re-solve free lots with no count to hold and no fixed points to keep.
     if not fixed and count is None:
         _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled)
@@ -262,6 +270,7 @@ class _Options:
     lns_rounds: int
     restarts: int
     polish_rounds: int
+    polish_units: int
     exact_units: int
 
 
@@ -278,6 +287,7 @@ def _options(search: str | None, **given: Any) -> _Options:
         "lns_rounds": settings.LOT_LNS_ROUNDS,
         "restarts": settings.LOT_RESTARTS,
         "polish_rounds": settings.LOT_POLISH_ROUNDS,
+        "polish_units": settings.LOT_POLISH_UNITS,
         "exact_units": settings.LOT_EXACT_UNITS,
     }
     values = {
@@ -298,11 +308,15 @@ def _check_inputs(
         min(opts.variants, opts.restarts) < 1
         or opts.tile_size < 50
         or opts.time_limit <= 0
-        or min(opts.improve_passes, opts.lns_rounds, opts.polish_rounds, opts.exact_units) < 0
-    ):
+        or min(
+            opts.improve_passes, opts.lns_rounds, opts.polish_rounds, opts.polish_units,
+            opts.exact_units,
+        ) < 0
+    ):  # fmt: skip
         raise ValidationError(
             "variants >= 1, restarts >= 1, tile_size >= 50, time_limit > 0, and "
-            "improve_passes, lns_rounds, polish_rounds and exact_units >= 0 are needed"
+            "improve_passes, lns_rounds, polish_rounds, polish_units and exact_units >= 0 "
+            "are needed"
         )
     if target_lots is not None and (int(target_lots) < 1 or not 0 <= opts.target_tolerance < 1):
         raise ValidationError("target_lots must be >= 1 and target_tolerance in [0, 1)")
@@ -551,13 +565,21 @@ def _polish(
     opts: _Options,
     stats: dict[str, Any],
 ) -> None:
-    """Exact polishing: ``opts.polish_rounds`` sweeps of windows solved as HiGHS MIPs."""
+    """Exact polishing: ``opts.polish_rounds`` sweeps of windows solved as HiGHS MIPs.
+
+    Not on pools of more than settings.LOT_POLISH_MAX_UNITS free units
+    (``stats["polish"]`` says so): there it buys little for its time.
+    """
+    stats["polish"] = "on" if opts.polish_rounds else "off"
+    if opts.polish_rounds and setup.pool.sum() > settings.LOT_POLISH_MAX_UNITS:
+        stats["polish"] = f"off: more than {settings.LOT_POLISH_MAX_UNITS:,} free units"
+        return
     tried: set[Any] = set()  # exact windows already solved without gain: not solved again
     for _ in range(opts.polish_rounds):
         replaced = _reoptimise(
             inst, lots, setup.pool, rng, exact=True, window=settings.LOT_POLISH_WINDOW,
             variants=opts.variants, window_seconds=settings.LOT_POLISH_WINDOW_SECONDS,
-            seed=seed, tried=tried, stats=stats,
+            seed=seed, tried=tried, stats=stats, max_units=opts.polish_units,
         )  # fmt: skip
         _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
         if not replaced:

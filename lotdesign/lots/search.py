@@ -191,6 +191,7 @@ def _reoptimise(
     tried: set[Any] | None = None,
     stats: dict[str, Any] | None = None,
     settled: set[Any] | None = None,
+    max_units: int = 0,
 ) -> int:
     """Large-neighbourhood search: re-solve each lot with its nearest lots; keep improvements.
 
@@ -201,8 +202,9 @@ def _reoptimise(
     current lots among the candidates. A window is replaced only when its objective falls and
     every new lot passes the rule check. Windows in ``tried`` (the exact ones already solved
     without gain) are skipped, and so are windows whose lots are all in ``settled``
-    (:func:`_lot_key`: lots no window of the last sweep changed). Returns the number of
-    windows replaced.
+    (:func:`_lot_key`: lots no window of the last sweep changed), and so are exact windows
+    of more than ``max_units`` units (0: any size; counted in ``stats["polish_skipped"]``).
+    Returns the number of windows replaced.
     """
     live = [lot for lot in lots if not lot.frozen and lot.origin == "new" and lot.group < 0]
     if len(live) < 2:
@@ -245,6 +247,7 @@ def _reoptimise(
             replaced = _try_window(
                 inst, live, win, in_lot, pool, rng, exact=exact, variants=variants,
                 window_seconds=window_seconds, seed=seed, tried=tried, stats=stats,
+                max_units=max_units,
             )  # fmt: skip
             if replaced is None:
                 continue
@@ -286,12 +289,14 @@ def _try_window(
     tried: set[Any] | None,
     stats: dict[str, Any] | None,
     whole: bool = False,
+    max_units: int = 0,
 ) -> list[tuple[int, np.ndarray]] | None:
     """Re-solve the lots ``win`` (and uncovered units touching them); the new lots if better.
 
     With ``exact`` and ``whole`` (the exact step over a whole pool), every uncovered pool unit
     joins the window, and contiguity is held exactly by separator rows
-    (:func:`_window_mip`) instead of the nearer-neighbour rule.
+    (:func:`_window_mip`) instead of the nearer-neighbour rule. An exact window of more than
+    ``max_units`` units (0: any size) is not solved.
     """
     members = set().union(*(live[i].members for i in win))
     if whole:
@@ -299,6 +304,10 @@ def _try_window(
     else:
         edge = {v for u in members for v in inst.adj[u]}
         uncovered = {v for v in edge if pool[v] and not in_lot[v]}
+    if exact and 0 < max_units < len(members) + len(uncovered):
+        if stats is not None:
+            stats["polish_skipped"] = stats.get("polish_skipped", 0) + 1
+        return None
     wpool = np.zeros(inst.n, dtype=bool)
     wpool[list(members | uncovered)] = True
     old = []
@@ -518,6 +527,7 @@ SEARCH_KEYS: tuple[str, ...] = (
     "lns_rounds",
     "restarts",
     "polish_rounds",
+    "polish_units",
     "exact_units",
 )
 
@@ -527,6 +537,8 @@ def _standard() -> dict[str, int]:
         "variants": settings.RUN_LOT_VARIANTS,
         "lns_rounds": settings.RUN_LOT_LNS_ROUNDS,
         "restarts": settings.RUN_LOT_RESTARTS,
+        "polish_rounds": settings.RUN_LOT_POLISH_ROUNDS,
+        "polish_units": settings.RUN_LOT_POLISH_UNITS,
     }
 
 
@@ -549,8 +561,10 @@ def search_options(level: str) -> dict[str, int]:
     ----------
     level
         ``"standard"`` (settings.RUN_LOT_VARIANTS, settings.RUN_LOT_LNS_ROUNDS,
-        settings.RUN_LOT_RESTARTS: what ``lotdesign run`` uses by default) or ``"thorough"``
-        (settings.RUN_LOT_THOROUGH: minutes, with exact polishing).
+        settings.RUN_LOT_RESTARTS, and exact polishing of small windows only:
+        settings.RUN_LOT_POLISH_ROUNDS, settings.RUN_LOT_POLISH_UNITS; what ``lotdesign run``
+        uses by default) or ``"thorough"`` (settings.RUN_LOT_THOROUGH: minutes, with exact
+        polishing of every window).
 
     Returns
     -------
