@@ -412,6 +412,15 @@ MAP_COORDINATE_PRECISION_DEG: float = _maps(
 PUBLIC_GEOMETRY_MIN_PART_M2: float = _maps(
     "PUBLIC_GEOMETRY_MIN_PART_M2", 250_000.0, "project default: a few streets"
 )
+#: A postcode more than this (metres) from every other postcode of its unit is drawn with the
+#: unit of its nearest postcode (0 = off): it is a large user's, or its grid reference is
+#: estimated (BN11 1LW, of a Worthing sector, at 515000, 113400 on the Downs), and drawn as it
+#: stands it would be a piece of a lot 10 km from the lot. Project default: 3 km; in the demo
+#: county's seven districts (39,842 postcodes) 10 places are further from the rest of their
+#: sector than that (4.2-20.5 km), 19 further than 2 km (the rest rural, 2.0-2.6 km).
+PUBLIC_GEOMETRY_STRAY_M: float = _maps(
+    "PUBLIC_GEOMETRY_STRAY_M", 3_000.0, "project default: demo county, 39,842 postcodes"
+)
 #: Largest offline map file (bytes) saved without a warning. Maps go to members by email;
 #: 5 MB keeps them well inside common council attachment limits (10 MB and up).
 MAP_MAX_BYTES: int = _maps(

@@ -493,9 +493,11 @@ def public_unit_polygons(
       postcode belongs to (its sector or district, its LSOA in the lookup, or for
       ``gp_practice`` units the nearest unit practice, a public location), dissolved by unit.
       A postcode whose sector (district, LSOA) has no customers takes the unit of the nearest
-      postcode that has one, so the units tile the area. Parts of a unit smaller than
-      ``min_part_m2`` that are not its largest part are given to the neighbour they share
-      most boundary with (postcode geography interleaves in towns).
+      postcode that has one, so the units tile the area. A postcode more than
+      ``PUBLIC_GEOMETRY_STRAY_M`` from every other postcode of its unit (a large user's, or
+      an estimated grid reference) takes the unit of its nearest postcode. Parts of a unit
+      smaller than ``min_part_m2`` that are not its largest part are given to the neighbour
+      they share most boundary with (postcode geography interleaves in towns).
 
     Parameters
     ----------
@@ -570,6 +572,7 @@ def public_unit_polygons(
         .reindex(range(len(points)))
         .to_numpy()
     )
+    point_labels = _settle_strays(points, point_labels)
     if study_area is None:
         study_area = (
             shapely.union_all(boundaries.geometry.to_numpy())
@@ -618,6 +621,35 @@ def _postcode_units(ref: pd.DataFrame, units: pd.DataFrame, unit_type: str) -> n
     ok = np.isfinite(sites).all(axis=1)
     _, nearest = cKDTree(sites[ok]).query(ref[["easting", "northing"]].to_numpy(dtype=float))
     return units["unit_id"].astype(str).to_numpy(dtype=object)[ok][nearest]
+
+
+def _settle_strays(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """A postcode far from the rest of its unit takes the unit of its nearest postcode.
+
+    ``points`` are the lookup's distinct grid references, ``labels`` their units. Far: more
+    than settings.PUBLIC_GEOMETRY_STRAY_M from every other point of its unit. Such a
+    postcode is a large user's, or its grid reference is estimated (``BN11 1LW``, of a
+    Worthing sector, sits 10 km north on the Downs); drawn as it stands, its cell would be a
+    piece of a lot far from the lot. A unit whose points are all far apart keeps them. The
+    rule reads the lookup only, never the customers.
+    """
+    limit = settings.PUBLIC_GEOMETRY_STRAY_M
+    if limit <= 0 or len(points) < 2:
+        return labels
+    stray = np.zeros(len(points), dtype=bool)
+    for idx in pd.Series(np.arange(len(points))).groupby(labels).indices.values():
+        if len(idx) < 2:
+            continue
+        gap, _ = cKDTree(points[idx]).query(points[idx], k=2)
+        far = gap[:, 1] > limit
+        if not far.all():
+            stray[idx[far]] = True
+    if not stray.any():
+        return labels
+    _, nearest = cKDTree(points[~stray]).query(points[stray])
+    out = labels.copy()
+    out[stray] = labels[~stray][nearest]
+    return out
 
 
 def _union_coverage(parts: np.ndarray) -> shapely.Geometry:

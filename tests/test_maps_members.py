@@ -101,6 +101,43 @@ def test_lots_from_public_polygons_stay_on_the_land():
     assert shapely.area(shapely.intersection(lot, HARBOUR)) < 0.01 * HARBOUR.area
 
 
+def test_a_postcode_far_from_its_sector_is_drawn_with_its_neighbours(monkeypatch):
+    # Two sectors side by side on a 600 m grid, and one AB1 1 postcode located deep in
+    # AB2 1 (as BN11 1LW, a Worthing postcode placed on the Downs): its cell, 0.36 km2, is
+    # too large for the fragment rule, so without the stray rule AB1 1 gets a detached part.
+    xs, ys = np.meshgrid(np.arange(20) * 600.0, np.arange(20) * 600.0)
+    pts = np.column_stack([xs.ravel(), ys.ravel()])
+    label = np.where(pts[:, 0] < 6_000, "AB1 1", "AB2 1").astype(object)
+    stray = np.flatnonzero((pts[:, 0] == 10_800) & (pts[:, 1] == 6_000))
+    label[stray] = "AB1 1"
+    walks = [chr(65 + i // 26) + chr(65 + i % 26) for i in range(len(pts))]  # AA, AB, ...
+    ref = pd.DataFrame(
+        {"postcode": [f"{s}{w}" for s, w in zip(label, walks, strict=True)], "easting": pts[:, 0]}
+    ).assign(northing=pts[:, 1])
+    units = pd.DataFrame({"unit_id": ["AB1 1", "AB2 1"]})
+    area = shapely.box(-300, -300, 11_700, 11_700)
+
+    def parts(public):
+        return public.set_index("unit_id").geometry.map(lambda g: len(shapely.get_parts(g)))
+
+    public = public_unit_polygons(units, ref, unit_type="postcode_sector", study_area=area)
+    assert parts(public).to_dict() == {"AB1 1": 1, "AB2 1": 1}
+    ab2 = public.set_index("unit_id").geometry["AB2 1"]
+    assert ab2.contains(shapely.Point(pts[stray[0]]))
+    monkeypatch.setattr(settings, "PUBLIC_GEOMETRY_STRAY_M", 0.0)
+    drawn = public_unit_polygons(units, ref, unit_type="postcode_sector", study_area=area)
+    assert parts(drawn).to_dict() == {"AB1 1": 2, "AB2 1": 1}
+    # A unit whose postcodes are all far apart keeps them (it would vanish otherwise).
+    monkeypatch.setattr(settings, "PUBLIC_GEOMETRY_STRAY_M", 3_000.0)
+    lone = ref.copy()
+    lone.loc[[0, 399], "postcode"] = ["AB9 9AA", "AB9 9AB"]
+    kept = public_unit_polygons(
+        pd.DataFrame({"unit_id": ["AB1 1", "AB2 1", "AB9 9"]}), lone,
+        unit_type="postcode_sector", study_area=area,
+    )  # fmt: skip
+    assert parts(kept)["AB9 9"] == 2
+
+
 def test_tier3_and_districts_come_from_the_public_units():
     _, units = _design()
     t3 = tier3_polygons(units)

@@ -25,6 +25,7 @@ FROZEN: dict[str, object] = {
     "SUPPRESS_ROUNDING_BASE": 5,
     "SUPPRESS_PROTECTION_PEOPLE": 2,
     "PUBLIC_GEOMETRY_MIN_PART_M2": 250_000.0,
+    "PUBLIC_GEOMETRY_STRAY_M": 3_000.0,
     # Roads, reach and lot-size policy (issue 11).
     "LOT_REACH_TOLERANCE": 0.0,
     "LOT_POLICY": "compact",
@@ -375,6 +376,7 @@ def test_describe_filters_by_audience_and_section() -> None:
         "MAP_SIMPLIFY_TOLERANCE_M",
         "MAP_COORDINATE_PRECISION_DEG",
         "PUBLIC_GEOMETRY_MIN_PART_M2",
+        "PUBLIC_GEOMETRY_STRAY_M",
         "MAP_MAX_BYTES",
     ]
     assert settings.describe(audience="data", section="Maps").empty
