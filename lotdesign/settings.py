@@ -907,7 +907,7 @@ _run = _TABLE.section("lotdesign run", audience="engine")
 #: (1.3-2.9% over seeds 0-5, with the small-window polish below; the engine's fast
 #: defaults: 0.1 s, 18.7%); on the 500-unit grid
 #: 6-10 s and 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the
-#: 2,000-unit grid 47 s and 5.4% below the fast defaults' objective. Deterministic for a
+#: 2,000-unit grid 27 s and 5.1% below the fast defaults' objective. Deterministic for a
 #: seed. Project default.
 RUN_LOT_VARIANTS: int = _run(
     "RUN_LOT_VARIANTS", 5, "engine tuning: benchmarks/bench_lots.py, standard search"
@@ -922,7 +922,8 @@ RUN_LOT_RESTARTS: int = _run(
 #: lots of a few postcode sectors, as in a county designed on sectors, where each window
 #: takes hundredths of a second. Measured on the demo county (seeds 0-5): 1.3-2.9% above the
 #: proven optimum in 1.7-3.7 s, against 1.5-3.1% in 0.6 s without; the 500-unit grid's lots
-#: hold ~28 units, so its pairs are skipped and its plans are unchanged (+1-2 s).
+#: hold ~28 units, so its pairs are skipped and its plans are unchanged (seeds 0-3: +0.3 to
+#: 0.6 s); pools of more than LOT_POLISH_MAX_UNITS are not polished.
 RUN_LOT_POLISH_ROUNDS: int = _run(
     "RUN_LOT_POLISH_ROUNDS", 5, "engine tuning: benchmarks/bench_lots.py, standard search"
 )
