@@ -138,6 +138,30 @@ def test_a_postcode_far_from_its_sector_is_drawn_with_its_neighbours(monkeypatch
     assert parts(kept)["AB9 9"] == 2
 
 
+def test_lot_labels_keep_clear_of_town_names():
+    from lotdesign.maps.shared import _places, _spacing, lot_label_points
+
+    town = _places().set_index("name").loc["Burgess Hill"]
+    county = shapely.box(town.x - 40_000, town.y - 30_000, town.x + 40_000, town.y + 30_000)
+    unit = _spacing(county)
+    # The name as drawn: centred above its point, about a letter's width per character.
+    name = shapely.box(
+        town.x - 0.07 * len("Burgess Hill") * unit, town.y,
+        town.x + 0.07 * len("Burgess Hill") * unit, town.y + 0.45 * unit,
+    )  # fmt: skip
+    round_town = shapely.box(town.x - 4_000, town.y - 3_000, town.x + 4_000, town.y + 3_000)
+    elsewhere = shapely.box(town.x - 28_000, town.y - 3_000, town.x - 22_000, town.y + 3_000)
+    tiny = shapely.box(town.x - 300, town.y, town.x + 300, town.y + 600)  # all under the name
+    lots = gpd.GeoDataFrame(geometry=[round_town, elsewhere, tiny], crs=settings.CRS_BNG)
+    spots = lot_label_points(lots, county)
+    assert all(lot.contains(spot) for lot, spot in zip(lots.geometry, spots, strict=True))
+    # The town's lot is labelled off the name; its middle (where it was) is under it.
+    assert name.intersects(round_town.centroid) and name.distance(spots[0]) > 0.1 * unit
+    # Away from towns the label sits mid-lot; a lot with no room clear of a name keeps its own.
+    assert spots[1].distance(elsewhere.centroid) < 0.1 * unit
+    assert spots[2].distance(tiny.centroid) < 50
+
+
 def test_tier3_and_districts_come_from_the_public_units():
     _, units = _design()
     t3 = tier3_polygons(units)

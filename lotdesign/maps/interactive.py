@@ -41,6 +41,7 @@ from lotdesign.maps.shared import (
     _with_geometry,
     district_polygons,
     lot_colours,
+    lot_label_points,
     places_to_label,
     tier3_polygons,
 )
@@ -437,7 +438,8 @@ def lots_map(
         ).add_to(fmap)
 
     labels = folium.FeatureGroup(name="Lot labels", show=len(lots) <= 60)
-    points = _web_geoms(shapely.point_on_surface(lots.geometry.to_numpy()), lots.crs)
+    anchors = lot_label_points(lots, county)
+    points = _web_geoms(anchors, lots.crs)
     for lot_id, point in zip(lot_props["lot_id"], points, strict=True):
         folium.Marker(
             [point.y, point.x],
@@ -477,7 +479,7 @@ def lots_map(
             show=False,
         ).add_to(fmap)
 
-    avoid = [shapely.get_coordinates(shapely.point_on_surface(lots.geometry.to_numpy()))]
+    avoid = [shapely.get_coordinates(anchors)]
     if tier3 is not None:
         avoid.append(shapely.get_coordinates(shapely.point_on_surface(tier3.geometry)))
     places = places_to_label(county, max_labels=30, avoid=np.vstack(avoid)) if place_names else None

@@ -362,6 +362,73 @@ def _places() -> pd.DataFrame:
 _PLACES: pd.DataFrame | None = None
 #: Places this large are named even over another label: a reader looks for them first.
 _TOWN_POPULATION = 20_000
+#: A name's size on a page-wide map, in units of places_to_label's spacing (about one
+#: label's length): a letter's width, the name's height above its point, and half a lot
+#: label's width and height. Measured on the demo county's map at its opening zoom (80 m a
+#: pixel): 13 px Georgia runs 6.5 px a letter; a bold 11 px lot label is 20 x 12 px.
+_LETTER, _NAME_HEIGHT, _LOT_HALF_WIDTH, _LOT_HALF_HEIGHT = 0.14, 0.45, 0.15, 0.1
+
+
+def _spacing(area: Any) -> float:
+    """places_to_label's default spacing: a 22nd of the area's width (about one label)."""
+    west, south, east, north = shapely.bounds(area)
+    return max(east - west, north - south) / 22
+
+
+def lot_label_points(lots: gpd.GeoDataFrame, area: Any) -> np.ndarray:
+    """Where each lot's label goes: inside the lot, clear of the towns' names.
+
+    Towns of 20,000 people or more are always named (:func:`places_to_label`), so a lot's
+    label at an arbitrary point of it can sit on one (Burgess Hill on its lot's label). Each
+    label goes to the point of its lot farthest from the lot's edge and from those names
+    (the centre of the largest circle that fits, ``shapely.maximum_inscribed_circle``), or,
+    when the lot has no room clear of them, farthest from its edge alone.
+
+    Parameters
+    ----------
+    lots
+        Lot polygons (BNG).
+    area
+        The county (BNG polygon) the map shows, which sets the names' size on the page.
+
+    Returns
+    -------
+    numpy.ndarray
+        One shapely point per lot (BNG).
+    """
+    geoms = lots.geometry.to_numpy()
+    if area is None or shapely.is_empty(area) or not len(geoms):
+        return shapely.point_on_surface(geoms)
+    unit = _spacing(area)
+    towns = places_to_label(area)
+    towns = towns[towns["population"] >= _TOWN_POPULATION]
+    names = shapely.union_all(
+        [
+            shapely.box(
+                x - (_LETTER * len(name) / 2 + _LOT_HALF_WIDTH) * unit,
+                y - _LOT_HALF_HEIGHT * unit,
+                x + (_LETTER * len(name) / 2 + _LOT_HALF_WIDTH) * unit,
+                y + (_NAME_HEIGHT + _LOT_HALF_HEIGHT) * unit,
+            )
+            for name, x, y in zip(towns["name"], towns["x"], towns["y"], strict=True)
+        ]
+    )
+    out = []
+    for lot in geoms:
+        spot, room = _widest_point(shapely.difference(lot, names), unit / 20)
+        if spot is None or room < _LOT_HALF_HEIGHT * unit:
+            spot, _ = _widest_point(lot, unit / 20)
+        out.append(spot if spot is not None else shapely.point_on_surface(lot))
+    return np.asarray(out, dtype=object)
+
+
+def _widest_point(geom: Any, tolerance: float) -> tuple[Any, float]:
+    """The point of a (multi)polygon's largest part farthest from its edge, and how far."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
+    if not parts:
+        return None, 0.0
+    radius = shapely.maximum_inscribed_circle(max(parts, key=lambda p: p.area), tolerance)
+    return shapely.get_point(radius, 0), float(shapely.length(radius))
 
 
 def places_to_label(
@@ -389,7 +456,7 @@ def places_to_label(
     inside = shapely.contains_xy(area, box["x"].to_numpy(), box["y"].to_numpy())
     box = box[inside]
     if min_spacing_m is None:
-        min_spacing_m = max(east - west, north - south) / 22
+        min_spacing_m = _spacing(area)
     taken: list[int] = []
     xy = box[["x", "y"]].to_numpy()
     others = np.empty((0, 2)) if avoid is None else np.asarray(avoid, dtype=float).reshape(-1, 2)

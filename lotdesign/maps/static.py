@@ -35,6 +35,7 @@ from lotdesign.maps.shared import (
     _with_geometry,
     district_polygons,
     lot_colours,
+    lot_label_points,
     places_to_label,
     tier3_polygons,
 )
@@ -225,7 +226,7 @@ def static_map(
                         "alpha": 0.8,
                     },
                 )
-        anchors = shapely.point_on_surface(lots.geometry.to_numpy())
+        anchors = lot_label_points(lots, county.iloc[0])
         avoid = [shapely.get_coordinates(anchors)]
         if tier3 is not None:
             avoid.append(shapely.get_coordinates(shapely.point_on_surface(tier3.geometry)))
