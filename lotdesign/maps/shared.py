@@ -365,8 +365,9 @@ _TOWN_POPULATION = 20_000
 #: A name's size on a page-wide map, in units of places_to_label's spacing (about one
 #: label's length): a letter's width, the name's height above its point, and half a lot
 #: label's width and height. Measured on the demo county's map at its opening zoom (80 m a
-#: pixel): 13 px Georgia runs 6.5 px a letter; a bold 11 px lot label is 20 x 12 px.
-_LETTER, _NAME_HEIGHT, _LOT_HALF_WIDTH, _LOT_HALF_HEIGHT = 0.14, 0.45, 0.15, 0.1
+#: pixel, so the spacing is 45 px): 13 px Georgia runs 6.5 px a letter and stands 17 px
+#: above its point; a bold 11 px lot label of three characters is 21 x 12 px.
+_LETTER, _NAME_HEIGHT, _LOT_HALF_WIDTH, _LOT_HALF_HEIGHT = 0.14, 0.4, 0.23, 0.13
 
 
 def _spacing(area: Any) -> float:
