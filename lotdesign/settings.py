@@ -412,12 +412,13 @@ MAP_COORDINATE_PRECISION_DEG: float = _maps(
 PUBLIC_GEOMETRY_MIN_PART_M2: float = _maps(
     "PUBLIC_GEOMETRY_MIN_PART_M2", 250_000.0, "project default: a few streets"
 )
-#: A postcode more than this (metres) from every other postcode of its unit is drawn with the
-#: unit of its nearest postcode (0 = off): it is a large user's, or its grid reference is
-#: estimated (BN11 1LW, of a Worthing sector, at 515000, 113400 on the Downs), and drawn as it
-#: stands it would be a piece of a lot 10 km from the lot. Project default: 3 km; in the demo
-#: county's seven districts (39,842 postcodes) 10 places are further from the rest of their
-#: sector than that (4.2-20.5 km), 19 further than 2 km (the rest rural, 2.0-2.6 km).
+#: A postcode more than this (metres) from every other postcode of its unit (a postcode
+#: sector or district) is drawn with the unit of its nearest postcode (0 = off): it is a large
+#: user's, or its grid reference is estimated (BN11 1LW, of a Worthing sector, at 515000,
+#: 113400 on the Downs), and drawn as it stands it would be a piece of a lot 10 km from the
+#: lot. Project default: 3 km; in the demo county's seven districts (39,842 postcodes) 10
+#: places are further from the rest of their sector than that (4.2-20.5 km), 19 further than
+#: 2 km (the rest rural, 2.0-2.6 km).
 PUBLIC_GEOMETRY_STRAY_M: float = _maps(
     "PUBLIC_GEOMETRY_STRAY_M", 3_000.0, "project default: demo county, 39,842 postcodes"
 )
@@ -521,10 +522,10 @@ LOT_POLISH_WINDOW_SECONDS: float = _engine(
 LOT_POLISH_UNITS: int = _engine("LOT_POLISH_UNITS", 0, "engine tuning: 0 = any size")
 #: Exact polishing runs only on pools of up to this many free units. Engine tuning, measured
 #: with the standard search: on the 5,000-unit grid it took 5.3 s of 60 s, and on the
-#: 35,000-unit grid 29 s (314 s against 285 s) for a 0.04% lower objective; a council's
-#: design (hundreds of sectors or LSOAs) is far below it.
+#: 35,000-unit grid 29-37 s (314 s against 285 s and 277 s without) for a 0.04% lower
+#: objective; a council's design (hundreds of sectors or LSOAs) is far below it.
 LOT_POLISH_MAX_UNITS: int = _engine(
-    "LOT_POLISH_MAX_UNITS", 2000, "engine tuning: 35,000-unit grid, +29 s for 0.04%"
+    "LOT_POLISH_MAX_UNITS", 2000, "engine tuning: 35,000-unit grid, +29-37 s for 0.04%"
 )
 #: Exact design (``design(exact_units=...)``): a pool of up to this many free units is
 #: re-solved whole after the search, as one HiGHS p-median MIP warm-started from the
@@ -906,7 +907,7 @@ _run = _TABLE.section("lotdesign run", audience="engine")
 #: benchmarks/bench_lots.py: on the demo county 2.1 s and 1.3% above the proven optimum
 #: (1.3-2.9% over seeds 0-5, with the small-window polish below; the engine's fast
 #: defaults: 0.1 s, 18.7%); on the 500-unit grid
-#: 6-10 s and 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the
+#: 4-6 s and 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the
 #: 2,000-unit grid 27 s and 5.1% below the fast defaults' objective. Deterministic for a
 #: seed. Project default.
 RUN_LOT_VARIANTS: int = _run(
@@ -921,7 +922,7 @@ RUN_LOT_RESTARTS: int = _run(
 #: The standard search polishes exactly too, but only small windows (RUN_LOT_POLISH_UNITS):
 #: lots of a few postcode sectors, as in a county designed on sectors, where each window
 #: takes hundredths of a second. Measured on the demo county (seeds 0-5): 1.3-2.9% above the
-#: proven optimum in 1.7-3.7 s, against 1.5-3.1% in 0.6 s without; the 500-unit grid's lots
+#: proven optimum in 1.8-3.8 s, against 1.5-3.1% in 0.6 s without; the 500-unit grid's lots
 #: hold ~28 units, so its pairs are skipped and its plans are unchanged (seeds 0-3: +0.3 to
 #: 0.6 s); pools of more than LOT_POLISH_MAX_UNITS are not polished.
 RUN_LOT_POLISH_ROUNDS: int = _run(

@@ -493,9 +493,10 @@ def public_unit_polygons(
       postcode belongs to (its sector or district, its LSOA in the lookup, or for
       ``gp_practice`` units the nearest unit practice, a public location), dissolved by unit.
       A postcode whose sector (district, LSOA) has no customers takes the unit of the nearest
-      postcode that has one, so the units tile the area. A postcode more than
-      ``PUBLIC_GEOMETRY_STRAY_M`` from every other postcode of its unit (a large user's, or
-      an estimated grid reference) takes the unit of its nearest postcode. Parts of a unit
+      postcode that has one, so the units tile the area. For sectors and districts, a
+      postcode more than ``PUBLIC_GEOMETRY_STRAY_M`` from every other postcode of its unit
+      (a large user's, or an estimated grid reference) takes the unit of its nearest
+      postcode. Parts of a unit
       smaller than ``min_part_m2`` that are not its largest part are given to the neighbour
       they share most boundary with (postcode geography interleaves in towns).
 
@@ -572,7 +573,8 @@ def public_unit_polygons(
         .reindex(range(len(points)))
         .to_numpy()
     )
-    point_labels = _settle_strays(points, point_labels)
+    if unit_type in ("postcode_sector", "postcode_district"):
+        point_labels = _settle_strays(points, point_labels)
     if study_area is None:
         study_area = (
             shapely.union_all(boundaries.geometry.to_numpy())
@@ -630,8 +632,10 @@ def _settle_strays(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
     than settings.PUBLIC_GEOMETRY_STRAY_M from every other point of its unit. Such a
     postcode is a large user's, or its grid reference is estimated (``BN11 1LW``, of a
     Worthing sector, sits 10 km north on the Downs); drawn as it stands, its cell would be a
-    piece of a lot far from the lot. A unit whose points are all far apart keeps them. The
-    rule reads the lookup only, never the customers.
+    piece of a lot far from the lot. A unit whose points are all far apart keeps them; two
+    strays within the limit of each other stay too. The rule reads the lookup only, never
+    the customers. For postcode sectors and districts, whose postcodes the lookup places
+    (LSOAs and GP practices are areas of their own).
     """
     limit = settings.PUBLIC_GEOMETRY_STRAY_M
     if limit <= 0 or len(points) < 2:

@@ -190,6 +190,9 @@ def test_polish_solves_only_windows_within_its_unit_cap(monkeypatch: pytest.Monk
     assert capped.stats["polish_windows"] == len(solved)
     none = design(units, rules=SMALL, seed=5, polish_rounds=2, polish_units=1)
     assert none.stats["polish_windows"] == 0 and none.stats["polish_skipped"] > 0
+    # A window is counted once, not from each of its lots nor again in the next sweep.
+    once = design(units, rules=SMALL, seed=5, polish_rounds=1, polish_units=1)
+    assert none.stats["polish_skipped"] == once.stats["polish_skipped"]
     pd.testing.assert_frame_equal(none.assignment, unpolished.assignment)
     with pytest.raises(ValidationError, match="polish_units"):
         design(units, rules=SMALL, polish_units=-1)

@@ -304,10 +304,18 @@ def _try_window(
     else:
         edge = {v for u in members for v in inst.adj[u]}
         uncovered = {v for v in edge if pool[v] and not in_lot[v]}
-    if exact and 0 < max_units < len(members) + len(uncovered):
-        if stats is not None:
-            stats["polish_skipped"] = stats.get("polish_skipped", 0) + 1
-        return None
+    if exact:
+        # Keyed by its lots and free units, so a window reached from either lot, or again in
+        # a later sweep, is solved (or skipped) once.
+        key = (tuple(sorted(tuple(sorted(live[i].members)) for i in win)), tuple(sorted(uncovered)))
+        if tried is not None:
+            if key in tried:
+                return None
+            tried.add(key)
+        if 0 < max_units < len(members) + len(uncovered):
+            if stats is not None:
+                stats["polish_skipped"] = stats.get("polish_skipped", 0) + 1
+            return None
     wpool = np.zeros(inst.n, dtype=bool)
     wpool[list(members | uncovered)] = True
     old = []
@@ -318,11 +326,6 @@ def _try_window(
         current += t - inst.penalty * float(inst.h[m].sum()) + inst.lot_cost
         old.append(_Column(m, live[i].centre, t, float(inst.h[m].sum()), -1))
     if exact:
-        key = (tuple(sorted(tuple(c.members.tolist()) for c in old)), tuple(sorted(uncovered)))
-        if tried is not None:
-            if key in tried:
-                return None
-            tried.add(key)
         # Solved first without the contiguity rows (smaller and, measured, contiguous anyway
         # almost always); with them only when a lot comes back in pieces.
         solved = None

@@ -438,7 +438,7 @@ def lots_map(
         ).add_to(fmap)
 
     labels = folium.FeatureGroup(name="Lot labels", show=len(lots) <= 60)
-    anchors = lot_label_points(lots, county)
+    anchors = lot_label_points(lots, county, max_labels=30)
     points = _web_geoms(anchors, lots.crs)
     for lot_id, point in zip(lot_props["lot_id"], points, strict=True):
         folium.Marker(

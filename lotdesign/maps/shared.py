@@ -366,7 +366,8 @@ _TOWN_POPULATION = 20_000
 #: label's length): a letter's width, the name's height above its point, and half a lot
 #: label's width and height. Measured on the demo county's map at its opening zoom (80 m a
 #: pixel, so the spacing is 45 px): 13 px Georgia runs 6.5 px a letter and stands 17 px
-#: above its point; a bold 11 px lot label of three characters is 21 x 12 px.
+#: above its point; a bold 11 px lot label of three characters is 21 x 12 px. The static
+#: map uses the same sizes; its names are set in points, so there the fit is approximate.
 _LETTER, _NAME_HEIGHT, _LOT_HALF_WIDTH, _LOT_HALF_HEIGHT = 0.14, 0.4, 0.23, 0.13
 
 
@@ -376,7 +377,9 @@ def _spacing(area: Any) -> float:
     return max(east - west, north - south) / 22
 
 
-def lot_label_points(lots: gpd.GeoDataFrame, area: Any) -> np.ndarray:
+def lot_label_points(
+    lots: gpd.GeoDataFrame, area: shapely.Geometry | None, *, max_labels: int = 30
+) -> np.ndarray:
     """Where each lot's label goes: inside the lot, clear of the towns' names.
 
     Towns of 20,000 people or more are always named (:func:`places_to_label`), so a lot's
@@ -391,6 +394,9 @@ def lot_label_points(lots: gpd.GeoDataFrame, area: Any) -> np.ndarray:
         Lot polygons (BNG).
     area
         The county (BNG polygon) the map shows, which sets the names' size on the page.
+    max_labels
+        As the map's :func:`places_to_label` call, so the towns kept clear of are the ones
+        it names.
 
     Returns
     -------
@@ -401,7 +407,7 @@ def lot_label_points(lots: gpd.GeoDataFrame, area: Any) -> np.ndarray:
     if area is None or shapely.is_empty(area) or not len(geoms):
         return shapely.point_on_surface(geoms)
     unit = _spacing(area)
-    towns = places_to_label(area)
+    towns = places_to_label(area, max_labels=max_labels)
     towns = towns[towns["population"] >= _TOWN_POPULATION]
     names = shapely.union_all(
         [

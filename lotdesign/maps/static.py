@@ -226,7 +226,7 @@ def static_map(
                         "alpha": 0.8,
                     },
                 )
-        anchors = lot_label_points(lots, county.iloc[0])
+        anchors = lot_label_points(lots, county.iloc[0], max_labels=28)
         avoid = [shapely.get_coordinates(anchors)]
         if tier3 is not None:
             avoid.append(shapely.get_coordinates(shapely.point_on_surface(tier3.geometry)))
