@@ -41,6 +41,7 @@ from lotdesign.lots.search import (
     _members_of,
     _plan_value,
     _reoptimise,
+    _searchable,
     _try_window,
     search_options,
 )
@@ -570,10 +571,12 @@ def _polish(
     Not on pools of more than settings.LOT_POLISH_MAX_UNITS free units
     (``stats["polish"]`` says so): there it buys little for its time.
     """
-    stats["polish"] = "on" if opts.polish_rounds else "off"
-    if opts.polish_rounds and setup.pool.sum() > settings.LOT_POLISH_MAX_UNITS:
+    if not opts.polish_rounds:
+        return  # stats["polish"] stays "off"
+    if setup.pool.sum() > settings.LOT_POLISH_MAX_UNITS:
         stats["polish"] = f"off: more than {settings.LOT_POLISH_MAX_UNITS:,} free units"
         return
+    stats["polish"] = "on"
     tried: set[Any] = set()  # exact windows already solved without gain: not solved again
     for _ in range(opts.polish_rounds):
         replaced = _reoptimise(
@@ -605,9 +608,7 @@ def _exact(
     built round the current lots) or ``"off"``.
     """
     stats["exact"] = "off"
-    live = [
-        i for i, lot in enumerate(lots) if not lot.frozen and lot.origin == "new" and lot.group < 0
-    ]
+    live = [i for i, lot in enumerate(lots) if _searchable(lot)]
     if not live or int(setup.pool.sum()) > opts.exact_units:
         return
     t0 = time.perf_counter()

@@ -78,6 +78,17 @@ def _plan_value(inst: _Instance, lots: list[_Lot]) -> float:
     return value
 
 
+def _searchable(lot: _Lot) -> bool:
+    """Whether the search may re-solve a lot: a new one, not frozen, in no ``within`` area."""
+    return not lot.frozen and lot.origin == "new" and lot.group < 0
+
+
+def _tally(stats: dict[str, Any] | None, name: str) -> None:
+    """Count one more ``name`` in ``stats`` (if kept)."""
+    if stats is not None:
+        stats[name] = stats.get(name, 0) + 1
+
+
 def _members_of(lots: list[_Lot], *, frozen_only: bool, n: int) -> np.ndarray:
     """Mask of units in ``lots`` (only in frozen lots with ``frozen_only``)."""
     out = np.zeros(n, dtype=bool)
@@ -206,7 +217,7 @@ def _reoptimise(
     of more than ``max_units`` units (0: any size; counted in ``stats["polish_skipped"]``).
     Returns the number of windows replaced.
     """
-    live = [lot for lot in lots if not lot.frozen and lot.origin == "new" and lot.group < 0]
+    live = [lot for lot in lots if _searchable(lot)]
     if len(live) < 2:
         return 0
     in_lot = np.zeros(inst.n, dtype=bool)
@@ -264,7 +275,7 @@ def _reoptimise(
                 owner[m] = len(live) - 1
             improved += 1
             break
-    kept = [lot for lot in lots if lot.frozen or lot.origin != "new" or lot.group >= 0]
+    kept = [lot for lot in lots if not _searchable(lot)]
     lots[:] = kept + [lot for lot, dead in zip(live, gone, strict=True) if not dead]
     return improved
 
@@ -313,8 +324,7 @@ def _try_window(
                 return None
             tried.add(key)
         if 0 < max_units < len(members) + len(uncovered):
-            if stats is not None:
-                stats["polish_skipped"] = stats.get("polish_skipped", 0) + 1
+            _tally(stats, "polish_skipped")
             return None
     wpool = np.zeros(inst.n, dtype=bool)
     wpool[list(members | uncovered)] = True
@@ -490,10 +500,9 @@ def _window_mip(
     while True:
         h.setSolution(sol)
         h.run()
-        if stats is not None:
-            stats["polish_windows"] = stats.get("polish_windows", 0) + 1
-            if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
-                stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
+        _tally(stats, "polish_windows")
+        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            _tally(stats, "polish_time_limited")
         if h.getInfo().primal_solution_status < 2:
             return None
         x = np.asarray(h.getSolution().col_value) > 0.5
@@ -509,9 +518,8 @@ def _window_mip(
         if not cuts:
             break
         left = time_limit - (time.perf_counter() - t0)
-        if left <= 0:
-            if stats is not None:  # a lot still in pieces: the caller's check rejects it
-                stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
+        if left <= 0:  # a lot still in pieces: the caller's check rejects it
+            _tally(stats, "polish_time_limited")
             break
         for cols in cuts:
             h.addRow(-inf, 0.0, len(cols), cols, np.append(1.0, -np.ones(len(cols) - 1)))
