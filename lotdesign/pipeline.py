@@ -218,6 +218,7 @@ def run(
             boundaries=boundaries,
             practices=practices,
             reference_postcodes=reference,
+            land_closing_m=spec.inputs.land_closing_m,
         )
     if write:
         with progress.step("Writing units"):
@@ -743,7 +744,11 @@ def _public_units(result: Run):
     if not (spec.units == "lsoa" and boundaries is not None):
         reference = _area_postcodes(result)
     return public_unit_polygons(
-        result.units, reference, unit_type=spec.units, boundaries=boundaries
+        result.units,
+        reference,
+        unit_type=spec.units,
+        boundaries=boundaries,
+        land_closing_m=spec.inputs.land_closing_m,
     )
 
 

@@ -292,7 +292,12 @@ ROAD_CUTOFF_MINUTES: float = _travel(
     "ROAD_CUTOFF_MINUTES", 30.0, "project default: Tier 2's 25 min plus the 10% amber margin"
 )
 #: Without a road file, drive times between points whose straight line leaves the land (an
-#: estuary, a harbour) are estimated along the shortest path over land: a grid of this
+#: estuary, a harbour) are estimated along the shortest path over land (False: straight lines
+#: everywhere, as before issue 11). Project default: a lot does not cross Chichester Harbour.
+LAND_PATHS: bool = _travel(
+    "LAND_PATHS", True, "project default: drive round water, not over it (issue 11)"
+)
+#: The shortest path over land runs on a grid of this
 #: spacing (metres) over the land (the union of the units' polygons), 16 neighbours a node.
 LAND_GRID_M: float = _travel(
     "LAND_GRID_M", 500.0, "project default: a county of 2,000 km² is 8,000 nodes"

@@ -133,6 +133,12 @@ class Inputs(_Section):
     boundaries: InputFile | None = Field(None, description="unit polygons or study area")
     boundary_layer: str | None = Field(None, description="layer name in a GeoPackage")
     outline: InputFile | None = Field(None, description="county outline polygon for maps")
+    land_closing_m: float | None = Field(
+        None,
+        gt=0,
+        description="without boundaries, water wider than twice this (metres) between "
+        "postcodes is not land (default 1,000)",
+    )
     as_of: dt.date | None = Field(None, description="analysis date, YYYY-MM-DD")
     max_weekly_hours: float | None = Field(
         None, gt=0, description="hours a week above which a line is implausible"
@@ -287,6 +293,18 @@ class Travel(_Section):
     )
     road_cutoff_minutes: float | None = Field(
         None, gt=0, description="route this far from each unit (default 30 min)"
+    )
+    land_paths: StrictBool | None = Field(
+        None, description="without roads, drive round water, not over it (default true)"
+    )
+    land_grid_m: float | None = Field(
+        None, gt=0, description="grid of the paths over land, metres (default 500)"
+    )
+    land_path_limit_m: float | None = Field(
+        None, gt=0, description="longest path over land searched, metres (default 30,000)"
+    )
+    land_detour_ratio: float | None = Field(
+        None, ge=1, description="a path over land counts above this x the line (default 1.1)"
     )
 
     @field_validator("speed_mph")
@@ -543,6 +561,9 @@ class RunSpec(_Section):
             out["circuity"] = self.travel.circuity
         if self.travel.speed_mph is not None:
             out["speeds"] = {**settings.SPEED_MPH, **self.travel.speed_mph}
+        for key in ("land_paths", "land_grid_m", "land_path_limit_m", "land_detour_ratio"):
+            if getattr(self.travel, key) is not None:
+                out[key] = getattr(self.travel, key)
         return out
 
     def design_options(self, run: Any = None) -> dict[str, Any]:

@@ -348,9 +348,17 @@ _RASTER_FIRST_NODES = 20_000
 _LAND_CACHE: OrderedDict[tuple, LandPaths | None] = OrderedDict()
 
 
-def land_of_units(units: pd.DataFrame) -> LandPaths | None:
+def land_of_units(
+    units: pd.DataFrame, *, grid_m: float | None = None, limit_m: float | None = None
+) -> LandPaths | None:
     """Land paths over the union of the units' polygons; None when no water can lie between
-    two of them (no polygons, or a convex union)."""
+    two of them (no polygons, or a convex union).
+
+    ``grid_m`` and ``limit_m`` are :class:`LandPaths`'s (defaults ``settings.LAND_GRID_M``
+    and ``settings.LAND_PATH_LIMIT_M``, read when called).
+    """
+    grid_m = float(settings.LAND_GRID_M if grid_m is None else grid_m)
+    limit_m = float(settings.LAND_PATH_LIMIT_M if limit_m is None else limit_m)
     geoms = getattr(units, "geometry", None) if isinstance(units, pd.DataFrame) else None
     if geoms is None or "geometry" not in getattr(units, "columns", []):
         return None
@@ -362,7 +370,7 @@ def land_of_units(units: pd.DataFrame) -> LandPaths | None:
     digest = hashlib.sha1()
     for wkb in shapely.to_wkb(values):
         digest.update(wkb)
-    key = (digest.hexdigest(), settings.LAND_GRID_M, settings.LAND_PATH_LIMIT_M)
+    key = (digest.hexdigest(), grid_m, limit_m)
     if key in _LAND_CACHE:
         _LAND_CACHE.move_to_end(key)
         return _LAND_CACHE[key]
@@ -373,7 +381,8 @@ def land_of_units(units: pd.DataFrame) -> LandPaths | None:
     land = shapely.make_valid(land)
     hull = shapely.convex_hull(land)
     # A convex land has every straight line on it: there is nothing to go round.
-    found = None if land.area >= hull.area * (1 - 1e-6) else LandPaths(land)
+    convex = land.area >= hull.area * (1 - 1e-6)
+    found = None if convex else LandPaths(land, grid_m=grid_m, limit_m=limit_m)
     _LAND_CACHE[key] = found
     if len(_LAND_CACHE) > 8:
         _LAND_CACHE.popitem(last=False)
@@ -407,6 +416,9 @@ class TravelModel:
         Speed (mph) by rurality class; default ``settings.SPEED_MPH``.
     land
         Paths over land (:class:`LandPaths`); None takes straight lines everywhere.
+    detour_ratio
+        A path over land is taken only where it is more than this many times the straight
+        line; default ``settings.LAND_DETOUR_MIN_RATIO``.
     """
 
     def __init__(
@@ -420,6 +432,7 @@ class TravelModel:
         circuity: float | None = None,
         speeds: Mapping[str, float] | None = None,
         land: LandPaths | None = None,
+        detour_ratio: float | None = None,
     ) -> None:
         self.ids = np.asarray(ids, dtype=object).astype(str)
         self.x = np.asarray(x, dtype=float)
@@ -442,7 +455,12 @@ class TravelModel:
         self.cutoff_minutes: float | None = None
         self.attribution: str | None = None
         self.land = land
-        self.detour_ratio = float(settings.LAND_DETOUR_MIN_RATIO)
+        ratio = settings.LAND_DETOUR_MIN_RATIO if detour_ratio is None else detour_ratio
+        if not (np.isfinite(ratio) and ratio >= 1.0):
+            raise ValidationError(
+                f"detour_ratio must be >= 1 (a path is never shorter); got {ratio}"
+            )
+        self.detour_ratio = float(ratio)
         #: Per point, the points whose path over land is a detour, and its length (metres).
         self._detours: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if matrix is not None:
@@ -486,6 +504,9 @@ class TravelModel:
         circuity: float | None = None,
         speeds: Mapping[str, float] | None = None,
         land: LandPaths | None | str = "auto",
+        detour_ratio: float | None = None,
+        land_grid_m: float | None = None,
+        land_limit_m: float | None = None,
     ) -> TravelModel:
         """Build a model over a units frame (``unit_id``, ``x``, ``y``, ``rurality``).
 
@@ -503,11 +524,15 @@ class TravelModel:
             ``"auto"`` (default): paths over the union of the units' polygons
             (:func:`land_of_units`), when they are a GeoDataFrame whose union is not convex;
             or a :class:`LandPaths`, or None for straight lines everywhere.
+        detour_ratio
+            As for :class:`TravelModel`.
+        land_grid_m, land_limit_m
+            With ``land="auto"``, the grid spacing and longest path of :func:`land_of_units`.
         """
         if isinstance(land, str):
             if land != "auto":
                 raise ValidationError(f"land must be 'auto', None or LandPaths; got {land!r}")
-            land = land_of_units(units)
+            land = land_of_units(units, grid_m=land_grid_m, limit_m=land_limit_m)
         frames = [units[["unit_id", "x", "y", "rurality"]].rename(columns={"unit_id": "id"})]
         if extra is not None and len(extra):
             frames.append(extra[["id", "x", "y", "rurality"]])
@@ -521,6 +546,7 @@ class TravelModel:
             circuity=circuity,
             speeds=speeds,
             land=land,
+            detour_ratio=detour_ratio,
         )
 
     def __len__(self) -> int:

@@ -158,6 +158,7 @@ def build_units(
     practices: pd.DataFrame | None = None,
     reference_postcodes: pd.DataFrame | None = None,
     study_area: shapely.Geometry | None = None,
+    land_closing_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Aggregate customers (with ``unit_id`` from :func:`assign_units`) into demand units.
 
@@ -183,6 +184,8 @@ def build_units(
         (boundary files clipped to the coast are land), else :func:`default_study_area` (a
         concave hull of the postcodes in play) cut to :func:`land_mask` of the reference
         postcodes, so that cells end at the coast.
+    land_closing_m
+        ``closing_m`` of that :func:`land_mask` (default ``settings.LAND_MASK_CLOSING_M``).
 
     Returns
     -------
@@ -250,7 +253,7 @@ def build_units(
                 # coast, so units on two shores of an estuary do not touch across the water.
                 # The lookup's postcodes alone, so the shared maps' land is the same shape.
                 points = reference_postcodes[["easting", "northing"]].dropna().to_numpy(float)
-                area = shapely.intersection(area, land_mask(points))
+                area = shapely.intersection(area, land_mask(points, closing_m=land_closing_m))
         points = units[["x", "y"]].to_numpy()
         geometry = gpd.GeoSeries(_voronoi_cells(points, area), crs=settings.CRS_BNG)
 
@@ -479,6 +482,7 @@ def public_unit_polygons(
     boundaries: gpd.GeoDataFrame | None = None,
     study_area: shapely.Geometry | None = None,
     min_part_m2: float | None = None,
+    land_closing_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Unit polygons drawn from public geography only: what a shared map may show.
 
@@ -517,6 +521,9 @@ def public_unit_polygons(
     study_area
         Polygon the cells are clipped to; default the union of ``boundaries``, else
         :func:`public_study_area` of the reference postcodes cut to their :func:`land_mask`.
+    land_closing_m
+        ``closing_m`` of that :func:`land_mask`: the units' own (:func:`build_units`), so that
+        the shared polygons have the same coast (default ``settings.LAND_MASK_CLOSING_M``).
     min_part_m2
         Smallest detached part kept with its own unit; default
         ``settings.PUBLIC_GEOMETRY_MIN_PART_M2``.
@@ -579,7 +586,9 @@ def public_unit_polygons(
         study_area = (
             shapely.union_all(boundaries.geometry.to_numpy())
             if boundaries is not None
-            else shapely.intersection(public_study_area(ref), land_mask(xy))
+            else shapely.intersection(
+                public_study_area(ref), land_mask(xy, closing_m=land_closing_m)
+            )
         )
     cells = _voronoi_cells(points, study_area)
     by_unit = pd.Series(np.arange(len(points))).groupby(point_labels).apply(list).to_dict()
@@ -724,6 +733,7 @@ def make_units(
     practices: pd.DataFrame | None = None,
     reference_postcodes: pd.DataFrame | None = None,
     study_area: shapely.Geometry | None = None,
+    land_closing_m: float | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Assign customers to units and build the units: ``(units, customers_with_unit_id)``.
 
@@ -739,6 +749,7 @@ def make_units(
         practices=practices,
         reference_postcodes=reference_postcodes,
         study_area=study_area,
+        land_closing_m=land_closing_m,
     )
     rur = units.set_index("unit_id")["rurality"]
     placed["rurality"] = placed["rurality"].fillna(placed["unit_id"].map(rur))

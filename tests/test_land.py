@@ -14,8 +14,10 @@ import pytest
 import shapely
 
 from lotdesign import ValidationError, settings
+from lotdesign.lots import LotRules
+from lotdesign.lots.instance import _Instance
 from lotdesign.travel import LandPaths, TravelModel, land_of_units
-from lotdesign.units import build_units, land_mask, neighbour_map
+from lotdesign.units import build_units, land_mask, neighbour_map, public_unit_polygons
 
 SQUARE = shapely.box(0, 0, 12_000, 12_000)
 HARBOUR = shapely.box(4_000, 3_000, 8_000, 12_000)
@@ -132,6 +134,46 @@ def test_from_units_builds_land_from_non_convex_unit_polygons_only():
         TravelModel.from_units(units, land="roads")
 
 
+def _shore_units() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "unit_id": ["W", "S", "E"],
+            "x": [WEST[0], 6_000.0, EAST[0]],
+            "y": [WEST[1], 1_500.0, EAST[1]],
+            "rurality": ["urban"] * 3,
+            "hours": [10.0] * 3,
+            "customers": [1] * 3,
+            "neighbours": ["S", "W;E", "S"],
+        },
+        geometry=[
+            shapely.box(0, 0, 4_000, 12_000),
+            shapely.box(4_000, 0, 8_000, 3_000),
+            shapely.box(8_000, 0, 12_000, 12_000),
+        ],
+        crs=settings.CRS_BNG,
+    )
+
+
+def test_lot_rules_carry_the_paths_over_land_to_every_model():
+    units = _shore_units()
+    straight = _Instance(units, LotRules(land_paths=False)).travel
+    assert straight.land is None
+    default = _Instance(units, LotRules()).travel
+    assert default.land is not None and default.land.grid_m == settings.LAND_GRID_M
+    assert default.minutes(0, 2) > 2 * straight.minutes(0, 2)
+    fine = _Instance(units, LotRules(land_grid_m=250, land_path_limit_m=25_000)).travel
+    assert (fine.land.grid_m, fine.land.limit_m) == (250, 25_000)
+    assert fine.land_metres(0, 2) == pytest.approx(ROUND, rel=0.04)
+    # The path round the harbour is about twice the line across it: a detour ratio above
+    # that takes the straight line.
+    lenient = _Instance(units, LotRules(land_detour_ratio=2.5)).travel
+    assert lenient.minutes(0, 2) == pytest.approx(straight.minutes(0, 2))
+    with pytest.raises(ValidationError, match="land_detour_ratio"):
+        LotRules(land_detour_ratio=0.5)
+    with pytest.raises(ValidationError, match="land_grid_m"):
+        LotRules(land_grid_m=0)
+
+
 def test_land_mask_keeps_the_harbour_open_and_fills_empty_land():
     # Postcodes every 400 m on the land, none on the water, none in a 2 x 3 km wood inland.
     wood = shapely.box(1_000, 4_000, 3_000, 7_000)
@@ -191,3 +233,19 @@ def test_units_on_two_shores_are_not_neighbours_across_the_water():
     # Without the postcodes of the area there is no land to go by: the old hull touches.
     hull_units = build_units(customers)
     assert "AB2 1" in neighbour_map(hull_units)["AB1 1"]
+
+
+def test_a_wider_closing_bridges_the_harbour_in_units_and_shared_polygons_alike():
+    # The harbour is 4 km wide: a closing radius above 2 km makes it land.
+    customers, ref = _shore_customers()
+    bridged = build_units(customers, reference_postcodes=ref, land_closing_m=2_500)
+    assert "AB2 1" in neighbour_map(bridged)["AB1 1"]
+    water = HARBOUR.buffer(-600)
+    shares = []
+    for closing in (None, 2_500):
+        public = public_unit_polygons(
+            bridged, ref, unit_type="postcode_sector", land_closing_m=closing
+        )
+        shares.append(shapely.area(shapely.intersection(public.union_all(), water)) / water.area)
+    # (The public study area, a concave hull of the postcodes, still cuts into the harbour.)
+    assert shares[0] < 0.01 and shares[1] > 0.1

@@ -55,6 +55,7 @@ FROZEN: dict[str, object] = {
     "OSM_ATTRIBUTION": "© OpenStreetMap contributors",
     # Neighbours and drive times over land (issue 11 item 3).
     "LAND_MASK_CLOSING_M": 1000.0,
+    "LAND_PATHS": True,
     "LAND_GRID_M": 500.0,
     "LAND_DETOUR_MIN_RATIO": 1.1,
     "LAND_PATH_LIMIT_M": 30_000.0,

@@ -81,6 +81,10 @@ def test_good_spec_resolves_relative_to_file(tmp_path, base):
             r"'rules': min_hours 900 is above max_hours 800",
         ),
         (lambda d: d.update(travel={"speed_mph": {"urbn": 20}}), r"unknown rurality class"),
+        (lambda d: d.update(travel={"land_paths": "no"}), r"'travel.land_paths'"),
+        (lambda d: d.update(travel={"land_detour_ratio": 0.9}), r"'travel.land_detour_ratio'"),
+        (lambda d: d.update(travel={"land_grid_m": 0}), r"'travel.land_grid_m'"),
+        (lambda d: d["inputs"].update(land_closing_m=-5), r"'inputs.land_closing_m'"),
         (lambda d: d.update(disclosure={"max_count": 0}), r"'disclosure.max_count'"),
     ],
 )
@@ -118,6 +122,20 @@ def test_one_travel_model_reaches_lots_zones_and_cost(tmp_path, base):
     assert tier1.circuity == tier2.circuity == cost.circuity == 1.4
     assert tier1.speeds["urban"] == tier2.speeds["urban"] == cost.speed_mph["urban"] == 18
     assert tier1.max_hours == 1200 and tier2.max_radius_miles == 10
+
+
+def test_paths_over_land_are_set_from_the_travel_section(tmp_path, base):
+    spec = load_spec(_write(tmp_path, base))
+    assert spec.lot_rules().land_paths and spec.lot_rules().land_grid_m == 500
+    base["travel"] = {
+        "land_paths": False, "land_grid_m": 250, "land_path_limit_m": 20_000,
+        "land_detour_ratio": 1.3,
+    }  # fmt: skip
+    spec = load_spec(_write(tmp_path, base))
+    for rules in (spec.lot_rules(), spec.tier2_rules()):
+        assert not rules.land_paths
+        assert (rules.land_grid_m, rules.land_path_limit_m) == (250, 20_000)
+        assert rules.land_detour_ratio == 1.3
 
 
 def test_design_options_follow_the_search_level(tmp_path, base):

@@ -129,6 +129,10 @@ class _Instance:
             matrix=matrix,
             circuity=rules.circuity,
             speeds=rules.speeds,
+            land="auto" if rules.land_paths else None,
+            detour_ratio=rules.land_detour_ratio,
+            land_grid_m=rules.land_grid_m,
+            land_limit_m=rules.land_path_limit_m,
         )
         self.group = _groups(self.ids, within)
         self._reach_rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}

@@ -44,6 +44,13 @@ class LotRules:
     speeds
         Driving speed (mph) by rurality class, for estimated drive times
         (default: settings.SPEED_MPH).
+    land_paths
+        Estimate drive times along the shortest path over land where the straight line
+        crosses water (default: settings.LAND_PATHS); needs unit polygons.
+    land_grid_m, land_path_limit_m, land_detour_ratio
+        The grid of those paths (metres), the longest path searched (metres) and how much
+        longer than the straight line a path must be to count (default:
+        settings.LAND_GRID_M, settings.LAND_PATH_LIMIT_M, settings.LAND_DETOUR_MIN_RATIO).
     reach_tolerance
         Share of a lot's customers allowed beyond the radius or drive limit, when the reach is
         measured to customers (default: settings.LOT_REACH_TOLERANCE, 0: every customer).
@@ -70,6 +77,10 @@ class LotRules:
     contiguous: bool = field(default_factory=lambda: settings.LOT_CONTIGUOUS)
     circuity: float = field(default_factory=lambda: settings.ROAD_CIRCUITY)
     speeds: Mapping[str, float] = field(default_factory=lambda: dict(settings.SPEED_MPH))
+    land_paths: bool = field(default_factory=lambda: settings.LAND_PATHS)
+    land_grid_m: float = field(default_factory=lambda: settings.LAND_GRID_M)
+    land_path_limit_m: float = field(default_factory=lambda: settings.LAND_PATH_LIMIT_M)
+    land_detour_ratio: float = field(default_factory=lambda: settings.LAND_DETOUR_MIN_RATIO)
     reach_tolerance: float = field(default_factory=lambda: settings.LOT_REACH_TOLERANCE)
     headroom_years: float = field(default_factory=lambda: settings.LOT_HEADROOM_YEARS)
     headroom_growth: float = field(default_factory=lambda: settings.LOT_HEADROOM_GROWTH)
@@ -97,6 +108,16 @@ class LotRules:
             )
         if self.circuity < 1:
             raise ValidationError(f"LotRules.circuity must be >= 1; got {self.circuity}")
+        if not (self.land_grid_m > 0 and self.land_path_limit_m > 0):
+            raise ValidationError(
+                "LotRules.land_grid_m and land_path_limit_m are lengths in metres above 0; got "
+                f"{self.land_grid_m!r} and {self.land_path_limit_m!r}"
+            )
+        if not self.land_detour_ratio >= 1:
+            raise ValidationError(
+                f"LotRules.land_detour_ratio must be >= 1 (a path over land is never shorter "
+                f"than the straight line); got {self.land_detour_ratio!r}"
+            )
         if not 0 <= self.reach_tolerance < 1:
             raise ValidationError(
                 f"LotRules.reach_tolerance is a share of customers in [0, 1); got "
