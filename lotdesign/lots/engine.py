@@ -584,9 +584,9 @@ def _polish(
             variants=opts.variants, window_seconds=settings.LOT_POLISH_WINDOW_SECONDS,
             seed=seed, tried=tried, stats=stats, max_units=opts.polish_units,
         )  # fmt: skip
-        _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
         if not replaced:
-            break
+            break  # nothing moved: the boundary moves before this round still hold
+        _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
 
 
 def _exact(
