@@ -1,6 +1,7 @@
 """Certified gaps: the standard and thorough searches against certified lower bounds.
 
-For each instance (the 500-unit benchmark grid, the demo county), designs with the two
+For each instance (the 500-unit benchmark grid, the demo county and, with ``--westsussex``,
+West Sussex census demand on postcode sectors from ``../shared``), designs with the two
 search levels ``lotdesign run`` offers and bounds the objective from below with
 :func:`lotdesign.lots.lower_bound`: column generation with exact pricing (the set-packing LP
 over every valid lot, contiguity relaxed; its Lagrangian bound is valid at every round) and
@@ -10,6 +11,7 @@ higher of the two bounds.
 
     nice -n 10 .venv/bin/python benchmarks/bench_bounds.py                 # ~20 min
     nice -n 10 .venv/bin/python benchmarks/bench_bounds.py --no-grid --colgen 60 --pmedian 60
+    nice -n 10 .venv/bin/python benchmarks/bench_bounds.py --no-grid --westsussex   # + census
 
 This is a benchmark, not a timed test.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     p.add_argument("--no-grid", action="store_true", help="skip the 500-unit grid")
     p.add_argument("--no-demo", action="store_true", help="skip the demo county")
+    p.add_argument(
+        "--westsussex", action="store_true",
+        help="add West Sussex census 2024 demand on postcode sectors (../shared/data)",
+    )  # fmt: skip
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", default=None, help="also write the rows to this JSON file")
     args = p.parse_args(argv)
@@ -48,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_demo:
         units = build_demo_units()
         instances.append((f"demo county ({len(units)})", units))
+    if args.westsussex:
+        from bench_roads import SHARED, census_units
+
+        if not (SHARED / "westsussex" / "postcodes_enriched.csv").exists():
+            sys.exit(f"--westsussex needs {SHARED / 'westsussex'} (the shared data)")
+        with tempfile.TemporaryDirectory() as tmp:
+            units, _ = census_units("2024", Path(tmp))
+        instances.append((f"West Sussex census 2024 ({len(units)} sectors)", units))
     rows = []
     for name, units in instances:
         plans = {}

@@ -114,6 +114,36 @@ def _units_and_customers(config: Path):
     return r.units, r.customers
 
 
+def census_units(
+    scale: str, folder: Path, *, unit_type: str = "postcode_sector", seed: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """West Sussex demand from the census (``census_extract`` at ``scale``), as units and
+    customers: written to ``folder`` with a config and read back by ``lotdesign run``."""
+    import yaml
+
+    from lotdesign.datasets.census import CENSUS_SCALES, census_extract
+
+    ws = SHARED / "westsussex"
+    n, h = CENSUS_SCALES[scale]
+    census_extract(ws, customers=n, hours=h, seed=seed).to_csv(
+        folder / f"ws{scale}.csv", index=False
+    )
+    cfg = {
+        "name": "ws",
+        "units": unit_type,
+        "inputs": {
+            "packages": f"ws{scale}.csv",
+            "columns": {k: k for k in ("customer_id", "postcode", "weekly_hours")},
+            "postcode_lookup": [
+                str(ws / "codepoint_open_2025_04_westsussex.csv"),
+                str(ws / "pcd_oa11_lsoa11_msoa11_lad_2022_05.csv"),
+            ],
+        },
+    }
+    (folder / f"ws{scale}.yaml").write_text(yaml.safe_dump(cfg))
+    return _units_and_customers(folder / f"ws{scale}.yaml")
+
+
 def policy_rows() -> list[dict]:
     from lotdesign.datasets.demo import make_demo
 
@@ -122,32 +152,14 @@ def policy_rows() -> list[dict]:
         tmp = Path(tmp)
         files = make_demo(tmp / "demo", processed_dir=tmp / "p", reports_dir=tmp / "r")
         cases.append(("demo county (2,400 customers)", *_units_and_customers(files.config)))
-        ws = SHARED / "westsussex"
-        if (ws / "postcodes_enriched.csv").exists():
-            import yaml
-
-            from lotdesign.datasets.census import CENSUS_SCALES, census_extract
+        if (SHARED / "westsussex" / "postcodes_enriched.csv").exists():
+            from lotdesign.datasets.census import CENSUS_SCALES
 
             for scale in ("2019", "2024"):
                 n, h = CENSUS_SCALES[scale]
-                census_extract(ws, customers=n, hours=h, seed=1).to_csv(
-                    tmp / f"ws{scale}.csv", index=False
-                )
-                cfg = {
-                    "name": "ws",
-                    "inputs": {
-                        "packages": f"ws{scale}.csv",
-                        "columns": {k: k for k in ("customer_id", "postcode", "weekly_hours")},
-                        "postcode_lookup": [
-                            str(ws / "codepoint_open_2025_04_westsussex.csv"),
-                            str(ws / "pcd_oa11_lsoa11_msoa11_lad_2022_05.csv"),
-                        ],
-                    },
-                }
-                (tmp / f"ws{scale}.yaml").write_text(yaml.safe_dump(cfg))
                 cases.append(
                     (f"West Sussex census {scale} ({n:,} customers, {h:,.0f} h)",
-                     *_units_and_customers(tmp / f"ws{scale}.yaml"))
+                     *census_units(scale, tmp))
                 )  # fmt: skip
     rows = []
     for name, units, customers in cases:

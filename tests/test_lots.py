@@ -205,6 +205,31 @@ def test_polish_solves_only_windows_within_its_unit_cap(monkeypatch: pytest.Monk
     assert every.stats["polish"] == "on" and unpolished.stats["polish"] == "off"
 
 
+def test_search_restarts_keep_the_best_of_whole_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lotdesign.lots.engine import _SEARCHES
+
+    units = grid_units(160, seed=9)
+    options = {"rules": SMALL, "lns_rounds": 1}
+    one = design(units, seed=5, **options)
+    best = design(units, seed=5, search_restarts=3, **options)
+    assert best.stats["search_restarts"] == 3 and one.stats["search_restarts"] == 1
+    # Search r is the single search from its own seed; the first is the single search itself.
+    seeds = [5] + [int(np.random.default_rng([5, _SEARCHES, r]).integers(2**31)) for r in (1, 2)]
+    singles = [design(units, seed=s, **options) for s in seeds]
+    values = [p.objective["value"] for p in singles]
+    assert len(set(np.round(values, 6))) > 1  # the seeds give different plans
+    assert best.objective["value"] == pytest.approx(min(values))
+    pd.testing.assert_frame_equal(best.assignment, singles[int(np.argmin(values))].assignment)
+    pd.testing.assert_frame_equal(singles[0].assignment, one.assignment)
+    with pytest.raises(ValidationError, match="search_restarts"):
+        design(units, rules=SMALL, search_restarts=0)
+    # Pools above the cap get one search.
+    monkeypatch.setattr(cfg, "LOT_SEARCH_RESTART_MAX_UNITS", 100)
+    capped = design(units, seed=5, search_restarts=3, **options)
+    assert capped.stats["search_restarts"] == 1
+    pd.testing.assert_frame_equal(capped.assignment, one.assignment)
+
+
 def test_oversize_unit_is_its_own_flagged_lot() -> None:
     units = grid_units(150, seed=2, oversize=2)
     plan = design(units, seed=2)
@@ -398,7 +423,11 @@ def test_search_levels_come_from_settings_and_given_options_win(
     monkeypatch.setattr(cfg, "RUN_LOT_RESTARTS", 2)
     monkeypatch.setattr(cfg, "RUN_LOT_POLISH_ROUNDS", 1)
     monkeypatch.setattr(cfg, "RUN_LOT_POLISH_UNITS", 12)
-    cheap = {"variants": 1, "lns_rounds": 1, "restarts": 2, "polish_rounds": 1, "polish_units": 12}
+    monkeypatch.setattr(cfg, "RUN_LOT_SEARCH_RESTARTS", 2)
+    cheap = {
+        "variants": 1, "lns_rounds": 1, "restarts": 2, "polish_rounds": 1, "polish_units": 12,
+        "search_restarts": 2,
+    }  # fmt: skip
     assert search_options("standard") == SEARCH_LEVELS["standard"] == cheap
     assert search_options("thorough") == dict(cfg.RUN_LOT_THOROUGH)
     assert list(SEARCH_LEVELS) == ["standard", "thorough"]
@@ -407,8 +436,9 @@ def test_search_levels_come_from_settings_and_given_options_win(
     by_hand = design(units, rules=SMALL, seed=3, **cheap)
     pd.testing.assert_frame_equal(by_level.assignment, by_hand.assignment)
     assert by_level.objective == by_hand.objective and by_level.stats["restarts"] == 2
-    given = design(units, rules=SMALL, seed=3, search="standard", restarts=1)
-    assert given.stats["restarts"] == 1
+    assert by_level.stats["search_restarts"] == 2
+    given = design(units, rules=SMALL, seed=3, search="standard", restarts=1, search_restarts=1)
+    assert given.stats["restarts"] == 1 and given.stats["search_restarts"] == 1
     with pytest.raises(ValidationError, match="standard, thorough"):
         design(units, search="exhaustive")
     with pytest.raises(ValidationError, match="standard, thorough"):

@@ -148,6 +148,8 @@ FROZEN: dict[str, object] = {
     "LOT_REGION_UNITS": 8000,
     "LOT_RESTARTS": 1,
     "LOT_RESTART_MAX_UNITS": 2000,
+    "LOT_SEARCH_RESTARTS": 1,
+    "LOT_SEARCH_RESTART_MAX_UNITS": 300,
     "LOT_SNAPSHOT_FRACTIONS": (0.1, 0.25, 0.5),
     "LOT_TARGET_TOLERANCE": 0.1,
     "LOT_TILE_SIZE": 200,
@@ -192,6 +194,7 @@ FROZEN: dict[str, object] = {
     "RUN_LOT_LNS_ROUNDS": 2,
     "RUN_LOT_POLISH_ROUNDS": 5,
     "RUN_LOT_POLISH_UNITS": 20,
+    "RUN_LOT_SEARCH_RESTARTS": 3,
     "RUN_LOT_RESTARTS": 3,
     "RUN_LOT_THOROUGH": {
         "exact_units": 250,

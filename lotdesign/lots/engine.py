@@ -54,6 +54,8 @@ POLICIES: tuple[str, ...] = ("compact", "viable", "target")
 #: Safety time limit (seconds) of one large-neighbourhood window's LP dive; a greedy pass
 #: completes a dive it stops (:func:`lotdesign.lots.selection._select`).
 _LNS_WINDOW_SECONDS = 5.0
+#: Spawn key of a whole search's seed after the first: ``default_rng([seed, _SEARCHES, r])``.
+_SEARCHES = 104_729
 
 
 def design(
@@ -80,6 +82,7 @@ def design(
     polish_rounds: int | None = None,
     polish_units: int | None = None,
     exact_units: int | None = None,
+    search_restarts: int | None = None,
     workers: int | None = None,
     prefix: str = "L",
 ) -> LotPlan:
@@ -171,6 +174,13 @@ def design(
         ``plan.stats["exact"]`` says which (``"optimal"``, ``"time limit"``, ``"not solved"``,
         ``"off"``). 0 turns it off. Not used with fixed centres or a lot-count target
         (default: settings.LOT_EXACT_UNITS).
+    search_restarts
+        Whole searches (construction, neighbourhood search, polishing, exact step) made
+        from independent streams of ``seed``, the lowest objective kept; the first is the
+        search ``search_restarts=1`` makes. Only on pools of up to
+        settings.LOT_SEARCH_RESTART_MAX_UNITS free units, and not for large instances'
+        regions (``plan.stats["search_restarts"]``: searches made; default:
+        settings.LOT_SEARCH_RESTARTS).
     workers
         Processes for a large instance's regions (above 2 x settings.LOT_REGION_UNITS free
         units, each region is designed on its own, then the seams are stitched:
@@ -210,6 +220,7 @@ def design(
         polish_rounds=polish_rounds,
         polish_units=polish_units,
         exact_units=exact_units,
+        search_restarts=search_restarts,
     )
     rules = _check_inputs(units, rules, opts, target_lots)
     policy = settings.LOT_POLICY if policy is None else policy
@@ -230,26 +241,21 @@ def design(
     # Regions only for free lots: no count to share out, no fixed centres or kept lots.
     if not fixed and count is None and all(lot.origin == "oversize" for lot in setup.lots):
         labels = _region_labels(inst, setup.pool, seed=seed, size=settings.LOT_REGION_UNITS)
-    settled = None
+    # Windows re-solve free lots with no count to hold and no fixed points to keep.
+    windows = not fixed and count is None
     if labels is not None and _n_regions(labels) > 1:
         lots, stats, moves_seconds, settled = _regional(
             inst, setup, labels, rng, seed=seed, opts=opts, workers=_workers(workers)
         )
+        _search(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled,
+                windows=windows)  # fmt: skip
+        stats["improve_seconds"] = moves_seconds + stats["lns_seconds"]
+        stats["search_restarts"] = 1
     else:
-        lots, stats, moves_seconds = _construct(
+        lots, stats = _best_search(
             inst, setup, rng, seed=seed, opts=opts, fixed=fixed, count=count,
-            target_lots=target_lots,
+            target_lots=target_lots, windows=windows,
         )  # fmt: skip
-    t_search = time.perf_counter()
-    stats["polish_windows"] = stats["polish_time_limited"] = stats["polish_skipped"] = 0
-    stats["polish"] = "off"
-    # Windows re-solve free lots with no count to hold and no fixed points to keep.
-    if not fixed and count is None:
-        _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled)
-        _polish(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
-        _exact(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
-    stats["lns_seconds"] = time.perf_counter() - t_search
-    stats["improve_seconds"] = moves_seconds + stats["lns_seconds"]
     plan = _finish(inst, lots, setup, stats, prefix=prefix, centre_frame=centre_frame)
     plan.stats["policy"] = policy
     stats["seconds"] = time.perf_counter() - t0
@@ -273,6 +279,7 @@ class _Options:
     polish_rounds: int
     polish_units: int
     exact_units: int
+    search_restarts: int
 
 
 def _options(search: str | None, **given: Any) -> _Options:
@@ -290,6 +297,7 @@ def _options(search: str | None, **given: Any) -> _Options:
         "polish_rounds": settings.LOT_POLISH_ROUNDS,
         "polish_units": settings.LOT_POLISH_UNITS,
         "exact_units": settings.LOT_EXACT_UNITS,
+        "search_restarts": settings.LOT_SEARCH_RESTARTS,
     }
     values = {
         name: given[name] if given[name] is not None else level.get(name, default)
@@ -306,7 +314,7 @@ def _check_inputs(
     if not isinstance(rules, LotRules):
         raise ValidationError("rules must be a LotRules")
     if (
-        min(opts.variants, opts.restarts) < 1
+        min(opts.variants, opts.restarts, opts.search_restarts) < 1
         or opts.tile_size < 50
         or opts.time_limit <= 0
         or min(
@@ -315,8 +323,8 @@ def _check_inputs(
         ) < 0
     ):  # fmt: skip
         raise ValidationError(
-            "variants >= 1, restarts >= 1, tile_size >= 50, time_limit > 0, and "
-            "improve_passes, lns_rounds, polish_rounds, polish_units and exact_units >= 0 "
+            "variants, restarts and search_restarts >= 1, tile_size >= 50, time_limit > 0, "
+            "and improve_passes, lns_rounds, polish_rounds, polish_units and exact_units >= 0 "
             "are needed"
         )
     if target_lots is not None and (int(target_lots) < 1 or not 0 <= opts.target_tolerance < 1):
@@ -522,6 +530,79 @@ def _design_region(
     out["region_moves_seconds"] = moves_seconds
     # The paths over land searched here are the stitching's too: handed back, not re-searched.
     return found, out, inst.travel.detours()
+
+
+def _best_search(
+    inst: _Instance,
+    setup: _Setup,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    opts: _Options,
+    fixed: bool,
+    count: tuple[int, int] | None,
+    target_lots: int | None,
+    windows: bool,
+) -> tuple[list[_Lot], dict[str, Any]]:
+    """``opts.search_restarts`` whole searches (construction, then :func:`_search`); the best.
+
+    The first is the search a single one makes (``rng``, ``seed``); search ``r`` has its own
+    seed from ``[seed, _SEARCHES, r]``. Pools of more than
+    settings.LOT_SEARCH_RESTART_MAX_UNITS free units get one. A later search that cannot
+    meet the lot-count target is passed over.
+    """
+    searches = opts.search_restarts
+    if setup.pool.sum() > settings.LOT_SEARCH_RESTART_MAX_UNITS:
+        searches = 1
+    best: tuple[float, list[_Lot], dict[str, Any]] | None = None
+    made = 0
+    for r in range(searches):
+        seed_r = (
+            seed if r == 0 else int(np.random.default_rng([seed, _SEARCHES, r]).integers(2**31))
+        )
+        rng_r = rng if r == 0 else np.random.default_rng(seed_r)
+        try:
+            lots, stats, moves_seconds = _construct(
+                inst, setup, rng_r, seed=seed_r, opts=opts, fixed=fixed, count=count,
+                target_lots=target_lots,
+            )  # fmt: skip
+        except InfeasibleRulesError:
+            if r == 0:
+                raise
+            continue
+        _search(inst, lots, setup, rng_r, seed=seed_r, opts=opts, stats=stats, settled=None,
+                windows=windows)  # fmt: skip
+        stats["improve_seconds"] = moves_seconds + stats["lns_seconds"]
+        made += 1
+        value = _plan_value(inst, lots)
+        if best is None or value < best[0] - 1e-9:
+            best = (value, lots, stats)
+    assert best is not None
+    best[2]["search_restarts"] = made
+    return best[1], best[2]
+
+
+def _search(
+    inst: _Instance,
+    lots: list[_Lot],
+    setup: _Setup,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    opts: _Options,
+    stats: dict[str, Any],
+    settled: set[Any] | None,
+    windows: bool,
+) -> None:
+    """The search after construction: windows, polishing and the exact step (if ``windows``)."""
+    t_search = time.perf_counter()
+    stats["polish_windows"] = stats["polish_time_limited"] = stats["polish_skipped"] = 0
+    stats["polish"] = "off"
+    if windows:
+        _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled)
+        _polish(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
+        _exact(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
+    stats["lns_seconds"] = time.perf_counter() - t_search
 
 
 def _improve_plan(

@@ -540,6 +540,7 @@ SEARCH_KEYS: tuple[str, ...] = (
     "polish_rounds",
     "polish_units",
     "exact_units",
+    "search_restarts",
 )
 
 
@@ -550,6 +551,7 @@ def _standard() -> dict[str, int]:
         "restarts": settings.RUN_LOT_RESTARTS,
         "polish_rounds": settings.RUN_LOT_POLISH_ROUNDS,
         "polish_units": settings.RUN_LOT_POLISH_UNITS,
+        "search_restarts": settings.RUN_LOT_SEARCH_RESTARTS,
     }
 
 
