@@ -921,9 +921,9 @@ _run = _TABLE.section("lotdesign run", audience="engine")
 #: The lot-engine search ``lotdesign run`` uses by default (config ``rules.search:
 #: standard``): growth orders, neighbourhood-search rounds and restarts. A council run has
 #: hundreds of units, where more search costs seconds and buys a closer plan. Measured with
-#: benchmarks/bench_lots.py: on the demo county 2.1 s and 1.3% above the proven optimum
-#: (1.3-2.9% over seeds 0-5, with the small-window polish below; the engine's fast
-#: defaults: 0.1 s, 18.7%); on the 500-unit grid
+#: benchmarks/bench_lots.py: on the demo county 7.7 s and 0.9% above the proven optimum
+#: (0.3-1.7% over seeds 0-5, with the small-window polish and the three whole searches
+#: below; the engine's fast defaults: 0.1 s, 18.7%); on the 500-unit grid
 #: 4-6 s and 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the
 #: 2,000-unit grid 27 s and 5.1% below the fast defaults' objective. Deterministic for a
 #: seed. Project default.
@@ -950,13 +950,13 @@ RUN_LOT_POLISH_UNITS: int = _run(
 )
 #: The standard search is made whole three times on small pools (LOT_SEARCH_RESTART_MAX_UNITS)
 #: and the best kept: one search's plan depends on its seed far more than on its effort.
-#: Measured over seeds 0-11 against proven optima (benchmarks/bench_bounds.py): the demo
-#: county 0.2-2.9% above for one search, at most 1.3% for the best of three; West Sussex
-#: census demand on 140 sectors 0.8-7.3% for one, at most 2.4% for the best of three.
+#: Measured against proven optima (benchmarks/bench_bounds.py --westsussex): one search is
+#: 0.2-2.9% above on the demo county (seeds 0-11), 0.8-7.3% on West Sussex census demand on
+#: 140 sectors; three are 0.3-1.7% in 5.7-8.1 s and 0.8-2.9% in 3.2-4.7 s (seeds 0-5).
 RUN_LOT_SEARCH_RESTARTS: int = _run(
     "RUN_LOT_SEARCH_RESTARTS",
     3,
-    "engine tuning: benchmarks/bench_bounds.py, best of 3 within 1.3% / 2.4% of the optimum",
+    "engine tuning: benchmarks/bench_bounds.py, 3 searches within 1.7% / 2.9% of the optimum",
 )
 #: The thorough search (config ``rules.search: thorough``): 6 constructions over one tile,
 #: then exact polishing of touching lot pairs until none improves, then a pool of up to 250

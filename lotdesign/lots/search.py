@@ -592,8 +592,9 @@ def search_options(level: str) -> dict[str, int]:
 
     Examples
     --------
-    >>> sorted(search_options("standard"))
-    ['lns_rounds', 'restarts', 'variants']
+    >>> sorted(search_options("standard"))  # doctest: +NORMALIZE_WHITESPACE
+    ['lns_rounds', 'polish_rounds', 'polish_units', 'restarts', 'search_restarts',
+     'variants']
     """
     read = _LEVELS.get(level) if isinstance(level, str) else None
     if read is None:
