@@ -868,6 +868,10 @@ SPEC_SETTINGS: dict[str, str] = {
     "travel.road_cutoff_minutes": "ROAD_CUTOFF_MINUTES",
     "travel.circuity": "ROAD_CIRCUITY",
     "travel.speed_mph": "SPEED_MPH",
+    "travel.land_paths": "LAND_PATHS",
+    "travel.land_grid_m": "LAND_GRID_M",
+    "travel.land_path_limit_m": "LAND_PATH_LIMIT_M",
+    "travel.land_detour_ratio": "LAND_DETOUR_MIN_RATIO",
     "cost.price_policy.kind": "PRICE_POLICY",
     "cost.price_policy.pass_back_share": "PASS_BACK_SHARE",
     "cost.price_policy.allow_below_floor": "ALLOW_BELOW_FLOOR",
@@ -915,6 +919,9 @@ def _parameters(spec: RunSpec) -> pd.DataFrame:
             overrides[name] = value
         else:
             others.append(("Run options", key, str(value), "set for this run"))
+    # The inputs section is files, not parameters (spec.changed() leaves it out), but for one.
+    if spec.inputs.land_closing_m is not None:
+        overrides["LAND_MASK_CLOSING_M"] = spec.inputs.land_closing_m
     frame = report.parameters_from_settings(overrides=overrides or None)
     if others:
         extra = pd.DataFrame(others, columns=["section", "parameter", "value", "source"])

@@ -291,3 +291,21 @@ def test_parameter_values_read_as_text_not_python():
     assert _param_text((0.8, 1.2)) == "0.8 to 1.2"
     assert _param_text(("town_fringe", "village")) == "town_fringe, village"
     assert _param_text(True) == "yes"
+
+
+def test_drive_time_method_says_whether_paths_went_round_water():
+    def texts(inputs):
+        caveats = " ".join(risks_and_caveats(inputs)["caveats"])
+        method = " ".join(b.text for b in _blocks(inputs) if hasattr(b, "text"))
+        return caveats, method
+
+    caveats, method = texts(_inputs())  # LAND_PATHS as set: on
+    assert "shortest path over the units' land" in caveats
+    assert "shortest path over land where the straight line crosses open water" in method
+    off = pd.DataFrame(
+        {"section": ["Travel"], "parameter": ["LAND_PATHS"], "value": [False],
+         "source": ["set for this run"]}
+    )  # fmt: skip
+    caveats, method = texts(_inputs(parameters=off))
+    assert "over the units' land" not in caveats and "estuaries" in caveats
+    assert "over land" not in method and "{water}" not in method

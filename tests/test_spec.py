@@ -198,3 +198,15 @@ def test_default_output_folders_sit_beside_the_config(tmp_path, base, monkeypatc
     spec = load_spec(_write(tmp_path, base))
     assert spec.outputs.processed == tmp_path / "processed"
     assert spec.outputs.reports == tmp_path / "reports"
+
+
+def test_paths_over_land_set_in_the_spec_reach_the_reports_parameters(tmp_path, base):
+    from lotdesign.pipeline import _parameters
+
+    base["travel"] = {"land_paths": False, "land_grid_m": 250}
+    base["inputs"]["land_closing_m"] = 1500
+    table = _parameters(load_spec(_write(tmp_path, base))).set_index("parameter")
+    assert table.loc["LAND_PATHS", "value"] == "no"
+    assert table.loc["LAND_GRID_M", "value"] == "250"
+    assert table.loc["LAND_MASK_CLOSING_M", "value"] == "1500"
+    assert "run" in table.loc["LAND_PATHS", "source"]

@@ -17,7 +17,7 @@ from lotdesign import settings
 from lotdesign.lots.policy import TRADEOFF_COLUMNS
 from lotdesign.report.charts import _cost_chart, _market_chart, _projection_chart, _tornado_chart
 from lotdesign.report.display import _Display, _display
-from lotdesign.report.inputs import _TABLES, ReportInputs
+from lotdesign.report.inputs import _TABLES, ReportInputs, _parameter_flag
 from lotdesign.report.places import NAMES_SOURCE, district_name, unnamed
 from lotdesign.report.summary import (
     concentration,
@@ -107,7 +107,7 @@ _METHOD = (
     "what remained under their own rules; the rest is Tier 3, bought case by case, and a Tier "
     "4 reserve (a dynamic purchasing system) is sized for hand-backs and surges. Drive times "
     "are straight-line distance times a road-circuity factor divided by a speed that depends "
-    "on rurality, unless a road network or travel-time matrix was supplied.",
+    "on rurality{water}, unless a road network or travel-time matrix was supplied.",
     "The cost model builds a price per contact hour the way the Homecare Association does "
     "(wages, on-costs, paid travel time, mileage, running the business and surplus) and "
     "models travel per visit from how densely each provider's customers lie, so that "
@@ -542,7 +542,12 @@ def _content(inputs: ReportInputs, max_count: int, max_bars: int) -> list[_Block
     n.appendices()
     blocks.append(_PageBreak())
     blocks.append(n.h1("Method"))
-    blocks += [_Para(p) for p in _METHOD]
+    water = (
+        " (along the shortest path over land where the straight line crosses open water)"
+        if _parameter_flag(inputs, "LAND_PATHS")
+        else ""
+    )
+    blocks += [_Para(p.replace("{water}", water)) for p in _METHOD]
     parameters_heading = n.h1("Parameters used")
     blocks.append(parameters_heading)
     if "parameters" in tables:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lotdesign import __version__
+from lotdesign import __version__, settings
 from lotdesign.errors import ValidationError
 
 #: The label on every page of a report made from the demo data.
@@ -262,6 +262,17 @@ def _parameters_frame(value: Any) -> pd.DataFrame | None:
     frame["source"] = frame["source"].fillna("").astype(str)
     rest = [c for c in frame.columns if c not in ("section", "parameter", "value", "source")]
     return frame[["section", "parameter", "value", "source", *rest]].reset_index(drop=True)
+
+
+def _parameter_flag(inputs: ReportInputs, name: str) -> bool:
+    """A yes/no setting as the run used it: its parameters table's, else the setting's now."""
+    table = inputs.parameters
+    if table is not None and "parameter" in table.columns:
+        rows = table[table["parameter"].astype(str) == name]
+        text = str(rows["value"].iloc[0]).strip().lower() if len(rows) else ""
+        if text in ("yes", "no"):
+            return text == "yes"
+    return bool(getattr(settings, name))
 
 
 def _param_text(value: Any) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from lotdesign import columns as registry
 from lotdesign import settings
 from lotdesign.disclosure import SECONDARY_LABEL, suppress_count
-from lotdesign.report.inputs import ReportInputs
+from lotdesign.report.inputs import ReportInputs, _parameter_flag
 
 _PASS_WORDS = frozenset({"pass", "passed", "passes", "ok", "green", "yes", "true", "met"})
 _FAIL_WORDS = frozenset({"fail", "failed", "fails", "red", "no", "false", "breach"})
@@ -739,10 +739,16 @@ def risks_and_caveats(
                 f"{100 * rejected / read:.1f}% of the extract's rows were rejected: fix them at "
                 "source, or the design misses real demand."
             )
+    water = (
+        "; where the straight line crosses open water (an estuary, a harbour), they follow "
+        "the shortest path over the units' land instead. They do not see traffic, hills, "
+        "bridges or the road network itself."
+        if _parameter_flag(inputs, "LAND_PATHS")
+        else "; they do not see traffic, rivers, estuaries or the road network itself."
+    )
     caveats = [
         "Drive times are estimated from straight-line distance, a road-circuity factor and "
-        "speeds by rurality, unless a travel-time matrix was supplied; they do not see "
-        "traffic, rivers or the road network itself.",
+        "speeds by rurality, unless a travel-time matrix was supplied" + water,
         "The design is a snapshot of packages active on the analysis date"
         + (f" ({inputs.as_of:%d %B %Y})" if inputs.as_of else "")
         + ". Demand moves; in the reference design lots take new customers only, so the "
