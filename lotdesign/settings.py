@@ -313,6 +313,11 @@ LAND_DETOUR_MIN_RATIO: float = _travel(
 LAND_PATH_LIMIT_M: float = _travel(
     "LAND_PATH_LIMIT_M", 30_000.0, "project default: beyond any lot's reach (seed 003 limits)"
 )
+#: Most grid nodes a land may have: a finer grid is refused with a clear error, not left to
+#: exhaust memory. The 35,000-unit benchmark grid (~79,000 km²) has ~315,000 nodes at 500 m.
+LAND_MAX_NODES: int = _travel(
+    "LAND_MAX_NODES", 2_000_000, "project default: 6x the 35,000-unit benchmark's land"
+)
 #: Attribution every output derived from OpenStreetMap must carry (ODbL 1.0).
 OSM_ATTRIBUTION: str = _travel(
     "OSM_ATTRIBUTION",
@@ -500,13 +505,16 @@ LOT_RESTART_MAX_UNITS: int = _engine(
 #: own seed, the lowest objective kept (``design(search_restarts=...)``). Engine tuning: 1 is
 #: the fast default; see RUN_LOT_SEARCH_RESTARTS for what ``lotdesign run`` uses.
 LOT_SEARCH_RESTARTS: int = _engine("LOT_SEARCH_RESTARTS", 1, "engine tuning: the fast default")
-#: Searches beyond the first are made only for pools of up to this many free units: three
-#: standard searches of the demo county (155 units, 1.7-4.8 s each) fit the standard
-#: search's 10 s goal (issue 14); three of the 500-unit grid's (5.8 s each) would not.
+#: Searches beyond the first are made only for pools of up to this many free units, so that
+#: three standard searches stay near the standard search's 10 s goal (issue 14). Measured
+#: one standard search: demo county (155 sectors) 1.7-4.8 s, West Sussex census demand (140
+#: sectors) 1.1-1.8 s; grids of 200 units 2.1-2.7 s, 300 units 2.7-3.6 s, 500 units 5.8 s;
+#: with three searches, the national sample's districts of 222 and 225 sectors took 27 and
+#: 17 s to design (benchmarks/README.md), over the goal.
 LOT_SEARCH_RESTART_MAX_UNITS: int = _engine(
     "LOT_SEARCH_RESTART_MAX_UNITS",
-    300,
-    "engine tuning: demo county 155 units at 2 s a search; 500 units at 6 s (issue 14)",
+    200,
+    "engine tuning: three searches of 155 sectors in 5.7-8.1 s, of 222 sectors 27 s",
 )
 #: Units per region of a large instance (lotdesign.lots.regions): above twice this many free
 #: units, regions of LOT_REGION_UNITS to twice that are designed on their own, in parallel,

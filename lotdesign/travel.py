@@ -195,6 +195,13 @@ class LandPaths:
         land = shapely.make_valid(land)
         if land.is_empty or land.area <= 0:
             raise ValidationError("LandPaths needs a land polygon with an area")
+        nodes = land.area / self.grid_m**2
+        if nodes > settings.LAND_MAX_NODES:
+            raise ValidationError(
+                f"a {self.grid_m:g} m grid over {land.area / 1e6:,.0f} km² of land is about "
+                f"{nodes:,.0f} nodes, more than LAND_MAX_NODES ({settings.LAND_MAX_NODES:,}); "
+                "raise travel.land_grid_m (default 500) or set travel.land_paths: false."
+            )
         self.land = land
         shapely.prepare(land)
         g = self.grid_m

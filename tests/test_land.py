@@ -172,6 +172,11 @@ def test_lot_rules_carry_the_paths_over_land_to_every_model():
         LotRules(land_detour_ratio=0.5)
     with pytest.raises(ValidationError, match="land_grid_m"):
         LotRules(land_grid_m=0)
+    with pytest.raises(ValidationError, match="land_paths must be True or False"):
+        LotRules(land_paths="no")
+    # A grid too fine for the land is refused before it is built, naming the way out.
+    with pytest.raises(ValidationError, match="travel.land_grid_m"):
+        LandPaths(LAND, grid_m=5.0)
 
 
 def test_land_mask_keeps_the_harbour_open_and_fills_empty_land():
@@ -249,3 +254,26 @@ def test_a_wider_closing_bridges_the_harbour_in_units_and_shared_polygons_alike(
         shares.append(shapely.area(shapely.intersection(public.union_all(), water)) / water.area)
     # (The public study area, a concave hull of the postcodes, still cuts into the harbour.)
     assert shares[0] < 0.01 and shares[1] > 0.1
+
+
+def test_the_run_spec_land_closing_reaches_the_units(tmp_path):
+    import yaml
+
+    from lotdesign.datasets.demo import make_demo
+    from lotdesign.pipeline import run
+
+    files = make_demo(
+        tmp_path / "raw", districts=["E07000229"], n_customers=300,
+        processed_dir=str(tmp_path / "p"), reports_dir=str(tmp_path / "r"),
+    )  # fmt: skip
+    areas = []
+    for closing in (None, 4_000):
+        spec = yaml.safe_load(files.config.read_text())
+        if closing is not None:
+            spec["inputs"]["land_closing_m"] = closing
+        config = files.config.parent / f"c{closing}.yaml"
+        config.write_text(yaml.safe_dump(spec))
+        units = run(config, quiet=True, until="units", write=False).units
+        areas.append(float(units.geometry.area.sum()))
+    # Worthing's coast: a 4 km closing takes in more of the sea than the default 1 km.
+    assert areas[1] > areas[0] * 1.01, areas

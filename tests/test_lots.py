@@ -219,10 +219,18 @@ def test_search_restarts_keep_the_best_of_whole_searches(monkeypatch: pytest.Mon
     values = [p.objective["value"] for p in singles]
     assert len(set(np.round(values, 6))) > 1  # the seeds give different plans
     assert best.objective["value"] == pytest.approx(min(values))
+    assert best.stats["search_kept"] == int(np.argmin(values))
+    assert len(best.stats["search_seconds"]) == 3
     pd.testing.assert_frame_equal(best.assignment, singles[int(np.argmin(values))].assignment)
-    pd.testing.assert_frame_equal(singles[0].assignment, one.assignment)
+    # Search 0 is the single search: two searches keep it unless search 1 is better.
+    two = design(units, seed=5, search_restarts=2, **options)
+    first = one if values[0] <= values[1] + 1e-9 else singles[1]
+    pd.testing.assert_frame_equal(two.assignment, first.assignment)
     with pytest.raises(ValidationError, match="search_restarts"):
         design(units, rules=SMALL, search_restarts=0)
+    # A lot-count target no search can meet is refused, as with one search.
+    with pytest.raises(InfeasibleRulesError, match="cannot be met"):
+        design(units, seed=5, search_restarts=2, target_lots=60, target_tolerance=0.0, **options)
     # Pools above the cap get one search.
     monkeypatch.setattr(cfg, "LOT_SEARCH_RESTART_MAX_UNITS", 100)
     capped = design(units, seed=5, search_restarts=3, **options)

@@ -59,6 +59,7 @@ FROZEN: dict[str, object] = {
     "LAND_GRID_M": 500.0,
     "LAND_DETOUR_MIN_RATIO": 1.1,
     "LAND_PATH_LIMIT_M": 30_000.0,
+    "LAND_MAX_NODES": 2_000_000,
     "ACCESS_GROUP_MILES_PER_VISIT": 3.06,
     # Travel validated on care rounds (issue 9): share-thinned lot areas.
     "TRAVEL_SHARE_DRAWS": 16,
@@ -149,7 +150,7 @@ FROZEN: dict[str, object] = {
     "LOT_RESTARTS": 1,
     "LOT_RESTART_MAX_UNITS": 2000,
     "LOT_SEARCH_RESTARTS": 1,
-    "LOT_SEARCH_RESTART_MAX_UNITS": 300,
+    "LOT_SEARCH_RESTART_MAX_UNITS": 200,
     "LOT_SNAPSHOT_FRACTIONS": (0.1, 0.25, 0.5),
     "LOT_TARGET_TOLERANCE": 0.1,
     "LOT_TILE_SIZE": 200,

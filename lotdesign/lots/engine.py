@@ -548,15 +548,19 @@ def _best_search(
 
     The first is the search a single one makes (``rng``, ``seed``); search ``r`` has its own
     seed from ``[seed, _SEARCHES, r]``. Pools of more than
-    settings.LOT_SEARCH_RESTART_MAX_UNITS free units get one. A later search that cannot
-    meet the lot-count target is passed over.
+    settings.LOT_SEARCH_RESTART_MAX_UNITS free units get one. A search that cannot meet the
+    lot-count target is passed over; the first one's error is raised if none can. Stats:
+    the kept search's, with ``search_kept`` (its index) and ``search_seconds`` (each one's).
     """
     searches = opts.search_restarts
     if setup.pool.sum() > settings.LOT_SEARCH_RESTART_MAX_UNITS:
         searches = 1
     best: tuple[float, list[_Lot], dict[str, Any]] | None = None
-    made = 0
+    seconds: list[float] = []
+    kept = 0
+    failed: InfeasibleRulesError | None = None
     for r in range(searches):
+        t0 = time.perf_counter()
         seed_r = (
             seed if r == 0 else int(np.random.default_rng([seed, _SEARCHES, r]).integers(2**31))
         )
@@ -566,19 +570,22 @@ def _best_search(
                 inst, setup, rng_r, seed=seed_r, opts=opts, fixed=fixed, count=count,
                 target_lots=target_lots,
             )  # fmt: skip
-        except InfeasibleRulesError:
-            if r == 0:
-                raise
+        except InfeasibleRulesError as err:  # another search may still meet the target
+            failed = failed or err
+            seconds.append(time.perf_counter() - t0)
             continue
         _search(inst, lots, setup, rng_r, seed=seed_r, opts=opts, stats=stats, settled=None,
                 windows=windows)  # fmt: skip
         stats["improve_seconds"] = moves_seconds + stats["lns_seconds"]
-        made += 1
+        seconds.append(time.perf_counter() - t0)
         value = _plan_value(inst, lots)
         if best is None or value < best[0] - 1e-9:
-            best = (value, lots, stats)
-    assert best is not None
-    best[2]["search_restarts"] = made
+            best, kept = (value, lots, stats), r
+    if best is None:
+        assert failed is not None
+        raise failed
+    # The kept search's own timings stay in stats; these cover every search made.
+    best[2].update(search_restarts=searches, search_kept=kept, search_seconds=seconds)
     return best[1], best[2]
 
 
@@ -665,9 +672,9 @@ def _polish(
             variants=opts.variants, window_seconds=settings.LOT_POLISH_WINDOW_SECONDS,
             seed=seed, tried=tried, stats=stats, max_units=opts.polish_units,
         )  # fmt: skip
-        if not replaced:
-            break  # nothing moved: the boundary moves before this round still hold
         _boundary_moves(inst, lots, setup, passes=opts.improve_passes, fixed_centres=False)
+        if not replaced:
+            break
 
 
 def _exact(

@@ -108,6 +108,10 @@ class LotRules:
             )
         if self.circuity < 1:
             raise ValidationError(f"LotRules.circuity must be >= 1; got {self.circuity}")
+        if not isinstance(self.land_paths, bool | np.bool_):
+            raise ValidationError(
+                f"LotRules.land_paths must be True or False; got {self.land_paths!r}"
+            )
         if not (self.land_grid_m > 0 and self.land_path_limit_m > 0):
             raise ValidationError(
                 "LotRules.land_grid_m and land_path_limit_m are lengths in metres above 0; got "
