@@ -179,8 +179,9 @@ def design(
         from independent streams of ``seed``, the lowest objective kept; the first is the
         search ``search_restarts=1`` makes. Only on pools of up to
         settings.LOT_SEARCH_RESTART_MAX_UNITS free units, and not for large instances'
-        regions (``plan.stats["search_restarts"]``: searches made; default:
-        settings.LOT_SEARCH_RESTARTS).
+        regions. ``plan.stats``: ``search_restarts`` (searches made), ``search_kept`` (the
+        one kept, whose timings the other stats are) and ``search_seconds`` (each one's);
+        default: settings.LOT_SEARCH_RESTARTS.
     workers
         Processes for a large instance's regions (above 2 x settings.LOT_REGION_UNITS free
         units, each region is designed on its own, then the seams are stitched:
