@@ -512,8 +512,6 @@ class TravelModel:
         speeds: Mapping[str, float] | None = None,
         land: LandPaths | None | str = "auto",
         detour_ratio: float | None = None,
-        land_grid_m: float | None = None,
-        land_limit_m: float | None = None,
     ) -> TravelModel:
         """Build a model over a units frame (``unit_id``, ``x``, ``y``, ``rurality``).
 
@@ -533,13 +531,11 @@ class TravelModel:
             or a :class:`LandPaths`, or None for straight lines everywhere.
         detour_ratio
             As for :class:`TravelModel`.
-        land_grid_m, land_limit_m
-            With ``land="auto"``, the grid spacing and longest path of :func:`land_of_units`.
         """
         if isinstance(land, str):
             if land != "auto":
                 raise ValidationError(f"land must be 'auto', None or LandPaths; got {land!r}")
-            land = land_of_units(units, grid_m=land_grid_m, limit_m=land_limit_m)
+            land = land_of_units(units)
         frames = [units[["unit_id", "x", "y", "rurality"]].rename(columns={"unit_id": "id"})]
         if extra is not None and len(extra):
             frames.append(extra[["id", "x", "y", "rurality"]])

@@ -500,9 +500,9 @@ def public_unit_polygons(
       postcode that has one, so the units tile the area. For sectors and districts, a
       postcode more than ``PUBLIC_GEOMETRY_STRAY_M`` from every other postcode of its unit
       (a large user's, or an estimated grid reference) takes the unit of its nearest
-      postcode. Parts of a unit
-      smaller than ``min_part_m2`` that are not its largest part are given to the neighbour
-      they share most boundary with (postcode geography interleaves in towns).
+      postcode. Parts of a unit smaller than ``min_part_m2`` that are not its largest part
+      are given to the neighbour they share most boundary with (postcode geography
+      interleaves in towns).
 
     Parameters
     ----------
@@ -521,12 +521,13 @@ def public_unit_polygons(
     study_area
         Polygon the cells are clipped to; default the union of ``boundaries``, else
         :func:`public_study_area` of the reference postcodes cut to their :func:`land_mask`.
-    land_closing_m
-        ``closing_m`` of that :func:`land_mask`: the units' own (:func:`build_units`), so that
-        the shared polygons have the same coast (default ``settings.LAND_MASK_CLOSING_M``).
     min_part_m2
         Smallest detached part kept with its own unit; default
         ``settings.PUBLIC_GEOMETRY_MIN_PART_M2``.
+    land_closing_m
+        ``closing_m`` of the study area's :func:`land_mask`: the units' own
+        (:func:`build_units`), so that the shared polygons have the same coast (default
+        ``settings.LAND_MASK_CLOSING_M``).
 
     Returns
     -------

@@ -19,7 +19,7 @@ import pandas as pd
 from lotdesign import settings
 from lotdesign.errors import ValidationError
 from lotdesign.lots.rules import LotRules
-from lotdesign.travel import TravelModel
+from lotdesign.travel import TravelModel, land_of_units
 
 #: Tolerance on every rule comparison, so a lot exactly at a limit passes.
 _EPS = 1e-9
@@ -129,10 +129,12 @@ class _Instance:
             matrix=matrix,
             circuity=rules.circuity,
             speeds=rules.speeds,
-            land="auto" if rules.land_paths else None,
+            land=(
+                land_of_units(self.units, grid_m=rules.land_grid_m, limit_m=rules.land_path_limit_m)
+                if rules.land_paths
+                else None
+            ),
             detour_ratio=rules.land_detour_ratio,
-            land_grid_m=rules.land_grid_m,
-            land_limit_m=rules.land_path_limit_m,
         )
         self.group = _groups(self.ids, within)
         self._reach_rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}

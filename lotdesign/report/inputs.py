@@ -264,15 +264,19 @@ def _parameters_frame(value: Any) -> pd.DataFrame | None:
     return frame[["section", "parameter", "value", "source", *rest]].reset_index(drop=True)
 
 
+def _parameter_text(inputs: ReportInputs, name: str) -> str | None:
+    """A setting's value as the run's parameters table writes it (None if not there)."""
+    table = inputs.parameters
+    if table is None or "parameter" not in table.columns:
+        return None
+    rows = table[table["parameter"].astype(str) == name]
+    return str(rows["value"].iloc[0]) if len(rows) else None
+
+
 def _parameter_flag(inputs: ReportInputs, name: str) -> bool:
     """A yes/no setting as the run used it: its parameters table's, else the setting's now."""
-    table = inputs.parameters
-    if table is not None and "parameter" in table.columns:
-        rows = table[table["parameter"].astype(str) == name]
-        text = str(rows["value"].iloc[0]).strip().lower() if len(rows) else ""
-        if text in ("yes", "no"):
-            return text == "yes"
-    return bool(getattr(settings, name))
+    text = (_parameter_text(inputs, name) or "").strip().lower()
+    return text == "yes" if text in ("yes", "no") else bool(getattr(settings, name))
 
 
 def _param_text(value: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from lotdesign import settings
-from lotdesign.report.inputs import ReportInputs
+from lotdesign.report.inputs import ReportInputs, _parameter_text
 from lotdesign.report.places import district_name
 from lotdesign.report.text import (
     _between,
@@ -32,13 +32,11 @@ from lotdesign.report.text import (
 
 def parameter(inputs: ReportInputs, name: str) -> Any:
     """The value a run used for a setting: its parameters table's, else the setting's now."""
-    table = inputs.parameters
-    if table is not None and "parameter" in table.columns:
-        rows = table[table["parameter"].astype(str) == name]
-        if len(rows):
-            value = _num(rows["value"].iloc[0])
-            if math.isfinite(value):
-                return value
+    text = _parameter_text(inputs, name)
+    if text is not None:
+        value = _num(text)
+        if math.isfinite(value):
+            return value
     return getattr(settings, name, None)
 
 
