@@ -146,6 +146,9 @@ FROZEN: dict[str, object] = {
     "LOT_POLISH_MAX_UNITS": 2000,
     "LOT_EXACT_UNITS": 0,
     "LOT_EXACT_SECONDS": 300.0,
+    "LOT_KERNEL_UNITS": 0,
+    "LOT_KERNEL_MIN_SHARE": 0.01,
+    "LOT_KERNEL_SECONDS": 300.0,
     "LOT_REGION_UNITS": 8000,
     "LOT_RESTARTS": 1,
     "LOT_RESTART_MAX_UNITS": 2000,
@@ -199,6 +202,7 @@ FROZEN: dict[str, object] = {
     "RUN_LOT_RESTARTS": 3,
     "RUN_LOT_THOROUGH": {
         "exact_units": 250,
+        "kernel_units": 600,
         "lns_rounds": 2,
         "polish_rounds": 5,
         "restarts": 6,

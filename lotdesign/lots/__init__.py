@@ -27,7 +27,11 @@ How it works (column generation over valid lots, then set packing):
    p-median models; ``polish_units`` leaves out windows of more units), and for a small
    pool an exact design (``exact_units``: the whole pool re-solved as one such model,
    contiguity held exactly by separator rows, which proves the plan optimal under the
-   rules). Every replacement is re-checked against the rules.
+   rules); for a pool too large for that, a kernel step (``kernel_units``,
+   :mod:`lotdesign.lots.kernel`: every lot re-cut at once over the centres the p-median LP
+   opens, then each lot left in pieces made whole by an exact window), which can change the
+   number of lots where window moves cannot. Every replacement is re-checked against the
+   rules.
 5. **Scale.** Large instances are cut into spatial tiles (k-means on unit points), solved tile
    by tile; a second pass over the uncovered units with a shifted tiling recovers lots along
    the seams. Memory grows with n x (units within the radius), not n squared. Above

@@ -22,6 +22,7 @@ from lotdesign.errors import InfeasibleRulesError, ValidationError
 from lotdesign.lots.construct import _design_pool
 from lotdesign.lots.diagnostics import _explain_uncovered
 from lotdesign.lots.instance import _check_units, _Instance
+from lotdesign.lots.kernel import _kernel
 from lotdesign.lots.plan import LotPlan, _build_plan
 from lotdesign.lots.prephases import (
     _as_mapping,
@@ -82,6 +83,7 @@ def design(
     polish_rounds: int | None = None,
     polish_units: int | None = None,
     exact_units: int | None = None,
+    kernel_units: int | None = None,
     search_restarts: int | None = None,
     workers: int | None = None,
     prefix: str = "L",
@@ -174,6 +176,13 @@ def design(
         ``plan.stats["exact"]`` says which (``"optimal"``, ``"time limit"``, ``"not solved"``,
         ``"off"``). 0 turns it off. Not used with fixed centres or a lot-count target
         (default: settings.LOT_EXACT_UNITS).
+    kernel_units
+        A pool of more than ``exact_units`` and up to this many free units is re-cut whole
+        over a kernel of centres (:mod:`lotdesign.lots.kernel`): the p-median LP over the
+        pool picks the centres, the MIP over them re-cuts every lot at once (contiguity
+        relaxed), and exact windows make each lot whole again. It replaces the plan when it
+        is better; ``plan.stats["kernel"]`` says what happened. 0 turns it off. Not used
+        with fixed centres or a lot-count target (default: settings.LOT_KERNEL_UNITS).
     search_restarts
         Whole searches (construction, neighbourhood search, polishing, exact step) made
         from independent streams of ``seed``, the lowest objective kept; the first is the
@@ -221,6 +230,7 @@ def design(
         polish_rounds=polish_rounds,
         polish_units=polish_units,
         exact_units=exact_units,
+        kernel_units=kernel_units,
         search_restarts=search_restarts,
     )
     rules = _check_inputs(units, rules, opts, target_lots)
@@ -280,6 +290,7 @@ class _Options:
     polish_rounds: int
     polish_units: int
     exact_units: int
+    kernel_units: int
     search_restarts: int
 
 
@@ -298,6 +309,7 @@ def _options(search: str | None, **given: Any) -> _Options:
         "polish_rounds": settings.LOT_POLISH_ROUNDS,
         "polish_units": settings.LOT_POLISH_UNITS,
         "exact_units": settings.LOT_EXACT_UNITS,
+        "kernel_units": settings.LOT_KERNEL_UNITS,
         "search_restarts": settings.LOT_SEARCH_RESTARTS,
     }
     values = {
@@ -320,13 +332,13 @@ def _check_inputs(
         or opts.time_limit <= 0
         or min(
             opts.improve_passes, opts.lns_rounds, opts.polish_rounds, opts.polish_units,
-            opts.exact_units,
+            opts.exact_units, opts.kernel_units,
         ) < 0
     ):  # fmt: skip
         raise ValidationError(
             "variants, restarts and search_restarts >= 1, tile_size >= 50, time_limit > 0, "
-            "and improve_passes, lns_rounds, polish_rounds, polish_units and exact_units >= 0 "
-            "are needed"
+            "and improve_passes, lns_rounds, polish_rounds, polish_units, exact_units and "
+            "kernel_units >= 0 are needed"
         )
     if target_lots is not None and (int(target_lots) < 1 or not 0 <= opts.target_tolerance < 1):
         raise ValidationError("target_lots must be >= 1 and target_tolerance in [0, 1)")
@@ -602,12 +614,14 @@ def _search(
     settled: set[Any] | None,
     windows: bool,
 ) -> None:
-    """The search after construction: windows, polishing and the exact step (if ``windows``)."""
+    """The search after construction (if ``windows``): windows, kernel, polishing, exact step."""
     t_search = time.perf_counter()
     stats["polish_windows"] = stats["polish_time_limited"] = stats["polish_skipped"] = 0
-    stats["polish"] = "off"
+    stats["polish"] = stats["kernel"] = "off"
     if windows:
         _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled)
+        if opts.exact_units < setup.pool.sum() <= opts.kernel_units:
+            _kernel(inst, lots, setup.pool, seed=seed, stats=stats)
         _polish(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
         _exact(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
     stats["lns_seconds"] = time.perf_counter() - t_search

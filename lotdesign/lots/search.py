@@ -365,54 +365,90 @@ def _try_window(
     return new_lots
 
 
-def _window_mip(
+class _WindowModel:
+    """A window's capacitated p-median model (:func:`_window_model`) and its column index."""
+
+    __slots__ = ("lp", "ii", "cc", "centres", "y_of", "pair")
+
+    def __init__(
+        self,
+        lp: highspy.HighsLp,
+        ii: np.ndarray,
+        cc: np.ndarray,
+        centres: list[int],
+        y_of: dict[int, int],
+        pair: dict[tuple[int, int], int],
+    ) -> None:
+        self.lp, self.ii, self.cc, self.centres, self.y_of, self.pair = (
+            lp,
+            ii,
+            cc,
+            centres,
+            y_of,
+            pair,
+        )
+
+    def lots(self, x: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """The lots (centre, sorted members) of a 0/1 solution ``x``."""
+        n_x = len(self.ii)
+        out = []
+        for c in self.centres:
+            if x[self.y_of[c]]:
+                members = np.sort(np.append(self.ii[x[:n_x] & (self.cc == c)], c))
+                out.append((c, members))
+        return out
+
+    def start(self, current: list[tuple[int, np.ndarray]]) -> np.ndarray | None:
+        """The 0/1 column values of ``current`` lots, or None if a pair is not in the model."""
+        start = np.zeros(self.lp.num_col_)
+        for c, members in current:
+            if c not in self.y_of:
+                return None
+            start[self.y_of[c]] = 1.0
+            for i in members.tolist():
+                if i != c:
+                    if (i, c) not in self.pair:
+                        return None
+                    start[self.pair[(i, c)]] = 1.0
+        return start
+
+
+def _window_model(
     inst: _Instance,
     wpool: np.ndarray,
     current: list[tuple[int, np.ndarray]],
     *,
-    time_limit: float,
-    seed: int,
-    stats: dict[str, Any] | None = None,
-    nearer: bool = True,
-    separate: bool = False,
-) -> tuple[float, list[tuple[int, np.ndarray]]] | None:
-    """Exact re-solve of a window as a capacitated p-median MIP (HiGHS), warm-started.
+    nearer: bool,
+    centres: np.ndarray | None = None,
+) -> _WindowModel | None:
+    """The capacitated p-median MIP of a window (see :func:`_window_mip`); None if no centre.
 
-    Any window unit may open as a centre; units join an open centre within the radius and
-    drive limit; both bands hold per centre. With ``nearer`` (and contiguity in the rules),
-    a unit may join a centre only if a neighbour nearer that centre (or the centre itself)
-    joins it too, so new lots are connected along paths of falling drive time. With
-    ``separate`` (and contiguity in the rules) contiguity is held exactly instead: while the
-    optimum has a lot in pieces, separator rows cut it off
-    (:meth:`~lotdesign.lots.instance._Instance.separators`; every connected lot meets them)
-    and HiGHS solves again, warm-started from the current lots, within ``time_limit`` in
-    all. Returns (objective, lots) when HiGHS finds a solution, else None; ``stats`` counts
-    solves (``polish_windows``) and solves stopped by the time limit
-    (``polish_time_limited``).
+    ``centres`` (unit indices) restricts the units that may open as a centre; by default any
+    window unit whose reach can meet both floors may.
     """
     rules = inst.rules
     units = np.flatnonzero(wpool)
     xi, xc, xt = [], [], []
-    centres = []
-    for c in units.tolist():
+    opened = []
+    for c in units.tolist() if centres is None else sorted(set(centres.tolist())):
         ball, mins = inst.reachable(c, wpool)
         if inst.h[ball].sum() < rules.min_hours - _EPS or inst.k[ball].sum() < (
             rules.min_customers - _EPS
         ):
             continue
         keep = ball != c
-        centres.append(c)
+        opened.append(c)
         xi.append(ball[keep])
         xc.append(np.full(int(keep.sum()), c))
         xt.append(mins[keep])
-    if not centres:
+    if not opened:
         return None
     ii = np.concatenate(xi)
     cc = np.concatenate(xc)
     tt = np.concatenate(xt)
     n_x = len(ii)
-    y_of = {c: n_x + r for r, c in enumerate(centres)}
-    n_col = n_x + len(centres)
+    y_of = {c: n_x + r for r, c in enumerate(opened)}
+    n_col = n_x + len(opened)
     pair = {
         (int(i), int(c)): k for k, (i, c) in enumerate(zip(ii.tolist(), cc.tolist(), strict=True))
     }
@@ -451,9 +487,9 @@ def _window_mip(
             else:
                 upper[k] = 0.0
     order = np.argsort(cc, kind="stable")
-    bounds = np.searchsorted(cc[order], np.asarray(centres))
+    bounds = np.searchsorted(cc[order], np.asarray(opened))
     ends = np.append(bounds[1:], n_x)
-    for c, b0, b1 in zip(centres, bounds.tolist(), ends.tolist(), strict=True):
+    for c, b0, b1 in zip(opened, bounds.tolist(), ends.tolist(), strict=True):
         ks = order[b0:b1].tolist()
         for w, low, high in (
             (inst.h, rules.min_hours, rules.max_hours),
@@ -468,7 +504,7 @@ def _window_mip(
     lp.col_cost_ = np.concatenate(
         [
             inst.h[ii] * tt - inst.penalty * inst.h[ii],
-            inst.lot_cost - inst.penalty * inst.h[centres],
+            inst.lot_cost - inst.penalty * inst.h[opened],
         ]
     )
     lp.col_lower_ = np.zeros(n_col)
@@ -480,22 +516,48 @@ def _window_mip(
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data.astype(float)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_col
+    return _WindowModel(lp, ii, cc, opened, y_of, pair)
+
+
+def _window_mip(
+    inst: _Instance,
+    wpool: np.ndarray,
+    current: list[tuple[int, np.ndarray]],
+    *,
+    time_limit: float,
+    seed: int,
+    stats: dict[str, Any] | None = None,
+    nearer: bool = True,
+    separate: bool = False,
+    centres: np.ndarray | None = None,
+) -> tuple[float, list[tuple[int, np.ndarray]]] | None:
+    """Exact re-solve of a window as a capacitated p-median MIP (HiGHS), warm-started.
+
+    Any window unit may open as a centre (or only ``centres``, if given); units join an open
+    centre within the radius and drive limit; both bands hold per centre. With ``nearer``
+    (and contiguity in the rules), a unit may join a centre only if a neighbour nearer that
+    centre (or the centre itself) joins it too, so new lots are connected along paths of
+    falling drive time. With ``separate`` (and contiguity in the rules) contiguity is held
+    exactly instead: while the optimum has a lot in pieces, separator rows cut it off
+    (:meth:`~lotdesign.lots.instance._Instance.separators`; every connected lot meets them)
+    and HiGHS solves again, warm-started from the current lots, within ``time_limit`` in
+    all. Returns (objective, lots) when HiGHS finds a solution, else None; ``stats`` counts
+    solves (``polish_windows``) and solves stopped by the time limit
+    (``polish_time_limited``).
+    """
+    model = _window_model(inst, wpool, current, nearer=nearer, centres=centres)
+    if model is None:
+        return None
+    start = model.start(current)
+    if start is None:
+        return None
     h = new_highs(time_limit=float(time_limit), random_seed=int(seed) % 2_147_483_647, threads=1)
-    h.passModel(lp)
-    start = np.zeros(n_col)
-    for c, members in current:
-        if c not in y_of:
-            return None
-        start[y_of[c]] = 1.0
-        for i in members.tolist():
-            if i != c:
-                if (i, c) not in pair:
-                    return None
-                start[pair[(i, c)]] = 1.0
+    h.passModel(model.lp)
     sol = highspy.HighsSolution()
     sol.col_value = list(start)
     sol.value_valid = True
     t0 = time.perf_counter()
+    inf = highspy.kHighsInf
     lots: list[tuple[int, np.ndarray]] = []
     while True:
         h.setSolution(sol)
@@ -505,16 +567,11 @@ def _window_mip(
             _tally(stats, "polish_time_limited")
         if h.getInfo().primal_solution_status < 2:
             return None
-        x = np.asarray(h.getSolution().col_value) > 0.5
-        lots = []
-        for c in centres:
-            if x[y_of[c]]:
-                members = np.sort(np.append(ii[:n_x][x[:n_x] & (cc == c)], c))
-                lots.append((c, members))
+        lots = model.lots(np.asarray(h.getSolution().col_value) > 0.5)
         optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        if not (separate and rules.contiguous and optimal):
+        if not (separate and inst.rules.contiguous and optimal):
             break
-        cuts = inst.separator_rows(lots, pair)
+        cuts = inst.separator_rows(lots, model.pair)
         if not cuts:
             break
         left = time_limit - (time.perf_counter() - t0)
@@ -540,6 +597,7 @@ SEARCH_KEYS: tuple[str, ...] = (
     "polish_rounds",
     "polish_units",
     "exact_units",
+    "kernel_units",
     "search_restarts",
 )
 
@@ -577,7 +635,8 @@ def search_options(level: str) -> dict[str, int]:
         settings.RUN_LOT_RESTARTS, and exact polishing of small windows only:
         settings.RUN_LOT_POLISH_ROUNDS, settings.RUN_LOT_POLISH_UNITS; what ``lotdesign run``
         uses by default) or ``"thorough"`` (settings.RUN_LOT_THOROUGH: minutes, with exact
-        polishing of every window).
+        polishing of every window, the exact step on small pools and the kernel step on
+        larger ones).
 
     Returns
     -------
