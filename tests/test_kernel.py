@@ -62,3 +62,16 @@ def test_kernel_runs_only_between_the_exact_step_and_its_cap() -> None:
     assert capped.stats["kernel"] == "off"
     with pytest.raises(ValidationError, match="kernel_units"):
         design(units, rules=SMALL, seed=11, kernel_units=-1)
+
+
+def test_kernel_mip_stops_at_its_node_limit_deterministically(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A limit of work, not time: the same seed gives the same plan however loaded the machine.
+    units = grid_units(60, seed=3)
+    monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_MIP_NODES", 1)
+    first = design(units, rules=SMALL, seed=3, kernel_units=60)
+    assert first.stats["kernel"] == "better, node limit"
+    assert first.lots["valid"].all() and first.lots["contiguous"].all()
+    again = design(units, rules=SMALL, seed=3, kernel_units=60)
+    assert again.assignment.equals(first.assignment)

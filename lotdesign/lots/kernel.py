@@ -37,10 +37,12 @@ def _kernel(
     """Re-cut the searchable ``lots`` (and the uncovered ``pool`` units) over an LP kernel.
 
     The new lots replace the old when their objective is lower and every one passes the
-    rule check. ``stats``: ``kernel`` (``"better"``, ``"not better"``, ``"not solved"`` or
-    ``"time limit"``: a solve stopped by settings.LOT_KERNEL_SECONDS, its best plan still
-    compared), ``kernel_centres`` (centres the LP opened), ``kernel_pieces`` (lots the MIP
-    left in pieces and windows made whole) and ``kernel_seconds``.
+    rule check. ``stats``: ``kernel`` (``"better"``, ``"not better"`` or ``"not solved"``;
+    with ``", node limit"`` when the MIP stopped at settings.LOT_KERNEL_MIP_NODES, which
+    keeps the plan deterministic, and ``", time limit"`` when a solve was stopped by the
+    safety limit settings.LOT_KERNEL_SECONDS, which does not; the best plan found is
+    compared either way), ``kernel_centres`` (centres the LP opened), ``kernel_pieces``
+    (lots the MIP left in pieces and windows made whole) and ``kernel_seconds``.
     """
     t0 = time.perf_counter()
     live = [lot for lot in lots if _searchable(lot)]
@@ -59,7 +61,7 @@ def _kernel(
         limit = settings.LOT_KERNEL_SECONDS
         solved = _window_mip(
             inst, wpool, [], time_limit=limit, seed=seed, stats=solves, nearer=False,
-            centres=centres,
+            centres=centres, max_nodes=settings.LOT_KERNEL_MIP_NODES,
         )  # fmt: skip
         if solved is not None:
             new = solved[1]
@@ -77,6 +79,8 @@ def _kernel(
         status = "better" if better else "not better"
         if better:
             lots[:] = [lot for lot in lots if not _searchable(lot)] + kept
+    if solves.get("polish_node_limited"):
+        status = f"{status}, node limit"
     if solves.get("polish_time_limited"):
         status = f"{status}, time limit"
     stats["kernel"] = status

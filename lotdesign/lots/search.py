@@ -530,6 +530,7 @@ def _window_mip(
     nearer: bool = True,
     separate: bool = False,
     centres: np.ndarray | None = None,
+    max_nodes: int | None = None,
 ) -> tuple[float, list[tuple[int, np.ndarray]]] | None:
     """Exact re-solve of a window as a capacitated p-median MIP (HiGHS), warm-started.
 
@@ -543,7 +544,8 @@ def _window_mip(
     and HiGHS solves again, warm-started from the current lots, within ``time_limit`` in
     all. Returns (objective, lots) when HiGHS finds a solution, else None; ``stats`` counts
     solves (``polish_windows``) and solves stopped by the time limit
-    (``polish_time_limited``).
+    (``polish_time_limited``) or by ``max_nodes`` branch-and-bound nodes
+    (``polish_node_limited``: a limit of work, so the result stays deterministic).
     """
     model = _window_model(inst, wpool, current, nearer=nearer, centres=centres)
     if model is None:
@@ -551,7 +553,10 @@ def _window_mip(
     start = model.start(current)
     if start is None:
         return None
-    h = new_highs(time_limit=float(time_limit), random_seed=int(seed) % 2_147_483_647, threads=1)
+    limits = {} if max_nodes is None else {"mip_max_nodes": int(max_nodes)}
+    h = new_highs(
+        time_limit=float(time_limit), random_seed=int(seed) % 2_147_483_647, threads=1, **limits
+    )
     h.passModel(model.lp)
     sol = highspy.HighsSolution()
     sol.col_value = list(start)
@@ -565,6 +570,8 @@ def _window_mip(
         _tally(stats, "polish_windows")
         if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             _tally(stats, "polish_time_limited")
+        elif h.getModelStatus() == highspy.HighsModelStatus.kSolutionLimit:
+            _tally(stats, "polish_node_limited")
         if h.getInfo().primal_solution_status < 2:
             return None
         lots = model.lots(np.asarray(h.getSolution().col_value) > 0.5)
