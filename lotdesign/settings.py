@@ -580,8 +580,13 @@ LOT_KERNEL_MIN_SHARE: float = _engine(
 LOT_KERNEL_MIP_NODES: int = _engine(
     "LOT_KERNEL_MIP_NODES", 2000, "engine tuning: 500-unit grids, optimal in 1,604 nodes"
 )
-#: Safety time limit of each kernel solve (the LP, the MIP, each window making a lot whole):
-#: a solve it stops keeps its best plan and plan.stats["kernel"] says so.
+#: Time limit of each kernel window that makes a lot whole again: a window it stops leaves
+#: the lot its centre's piece instead. Measured on the 500-unit grid: windows of 1-21 s.
+LOT_KERNEL_WINDOW_SECONDS: float = _engine(
+    "LOT_KERNEL_WINDOW_SECONDS", 60.0, "engine tuning: 500-unit grid, windows of 1-21 s"
+)
+#: Safety time limit of the kernel's LP and MIP: a solve it stops keeps its best plan and
+#: plan.stats["kernel"] says so.
 LOT_KERNEL_SECONDS: float = _engine(
     "LOT_KERNEL_SECONDS", 300.0, "engine tuning: a safety limit (the grid's MIP takes 78 s)"
 )
@@ -989,12 +994,14 @@ RUN_LOT_SEARCH_RESTARTS: int = _run(
     "engine tuning: benchmarks/bench_bounds.py, 3 searches within 1.7% / 2.9% of the optimum",
 )
 #: The thorough search (config ``rules.search: thorough``): 6 constructions over one tile,
-#: then exact polishing of touching lot pairs until none improves, then a pool of up to 250
-#: free units re-solved whole, exactly (LOT_EXACT_UNITS). Measured on the 500-unit grid:
-#: 153-289 s and 4.7-4.95% above the HiGHS bound over seeds 0-3; demo county 88 s and the
-#: proven optimum (141,852; without the exact step 2.2 s and 2.4% above it). Minutes, not
-#: seconds: meant for a final design of up to ~1,000 units (one tile). Deterministic for a
-#: seed unless the exact step's safety limit bites (plan.stats["exact"]). Project default.
+#: then a pool of 251-600 free units re-cut whole over the p-median LP's centres (the kernel
+#: step, LOT_KERNEL_*), then exact polishing of touching lot pairs until none improves, then
+#: a pool of up to 250 free units re-solved whole, exactly (LOT_EXACT_UNITS). Measured on the
+#: 500-unit grid (seed 0): 56,899 in 231 s, 0.9% above the certified bound (20 lots; without
+#: the kernel step 58,950 in 190 s, 4.5%); demo county 88 s and the proven optimum (141,852;
+#: without the exact step 2.2 s and 2.4% above it). Minutes, not seconds: meant for a final
+#: design of up to ~1,000 units (one tile). Deterministic for a seed unless a safety time
+#: limit bites (plan.stats["exact"], plan.stats["kernel"]). Project default.
 RUN_LOT_THOROUGH: dict[str, int] = _run(
     "RUN_LOT_THOROUGH",
     {

@@ -75,3 +75,17 @@ def test_kernel_mip_stops_at_its_node_limit_deterministically(
     assert first.lots["valid"].all() and first.lots["contiguous"].all()
     again = design(units, rules=SMALL, seed=3, kernel_units=60)
     assert again.assignment.equals(first.assignment)
+
+
+def test_a_window_that_cannot_make_a_lot_whole_leaves_its_centre_piece(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No time for the windows: each broken lot keeps only its centre's piece (or goes), and
+    # the boundary moves place the rest; whatever comes back is whole and within the rules.
+    units = grid_units(40, seed=11)
+    monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_WINDOW_SECONDS", 1e-9)
+    plan = design(units, rules=SMALL, seed=11, kernel_units=40)
+    assert plan.stats["kernel_pieces"] >= 1 and plan.stats["kernel"].endswith("time limit")
+    assert plan.lots["valid"].all() and plan.lots["contiguous"].all()
+    table, summary = check_plan(units, plan.assignment, rules=SMALL, centres=plan.lots)
+    assert summary["rule_breaches"] == 0

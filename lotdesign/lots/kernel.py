@@ -23,21 +23,31 @@ import numpy as np
 from lotdesign import settings
 from lotdesign.highs import new_highs
 from lotdesign.lots.instance import _Instance
-from lotdesign.lots.search import _Lot, _plan_value, _searchable, _window_mip, _window_model
+from lotdesign.lots.search import (
+    _improve,
+    _Lot,
+    _plan_value,
+    _searchable,
+    _window_mip,
+    _window_model,
+)
 
 
 def _kernel(
     inst: _Instance,
     lots: list[_Lot],
     pool: np.ndarray,
+    fixed_units: np.ndarray,
     *,
     seed: int,
+    passes: int,
     stats: dict[str, Any],
 ) -> None:
     """Re-cut the searchable ``lots`` (and the uncovered ``pool`` units) over an LP kernel.
 
     The new lots replace the old when their objective is lower and every one passes the
-    rule check. ``stats``: ``kernel`` (``"better"``, ``"not better"`` or ``"not solved"``;
+    rule check, after ``passes`` of boundary moves (never of ``fixed_units``). ``stats``:
+    ``kernel`` (``"better"``, ``"not better"`` or ``"not solved"``;
     with ``", node limit"`` when the MIP stopped at settings.LOT_KERNEL_MIP_NODES, which
     keeps the plan deterministic, and ``", time limit"`` when a solve was stopped by the
     safety limit settings.LOT_KERNEL_SECONDS, which does not; the best plan found is
@@ -72,7 +82,12 @@ def _kernel(
     if new is not None:
         old_value = _plan_value(inst, live)
         kept = [_Lot(set(m.tolist()), c, inst) for c, m in new]
-        broken = any(inst.breaches(inst.measure(m, c)) for c, m in new)
+        # Units a window could not place (see _make_whole) join lots where the rules allow.
+        _improve(inst, kept, fixed_units, wpool, passes=passes, fixed_centres=False)
+        broken = any(
+            inst.breaches(inst.measure(np.fromiter(sorted(lot.members), np.int64), lot.centre))
+            for lot in kept
+        )
         better = not broken and _plan_value(inst, kept) < old_value - 1e-6 * max(
             1.0, abs(old_value)
         )
@@ -120,14 +135,16 @@ def _make_whole(
     *,
     seed: int,
     stats: dict[str, Any],
-) -> list[tuple[int, np.ndarray]] | None:
+) -> list[tuple[int, np.ndarray]]:
     """Each lot in pieces re-solved with the lots round its stray pieces, contiguity held.
 
     A window is the broken lot and every lot touching a piece without its centre, solved by
     :func:`_window_mip` with separator rows, warm-started from the window's lots. Windows
     round the stray pieces only, not round the whole lot: measured on the 500-unit grid's
-    kernel plan (5 lots in pieces), 36 s against 75 s, for a plan 0.2% higher. None if a
-    window finds no plan or still leaves a lot in pieces.
+    kernel plan (5 lots in pieces), 36 s against 75 s, for a plan 0.2% higher. A window
+    that finds no whole plan within settings.LOT_KERNEL_WINDOW_SECONDS leaves the lot its
+    centre's piece (the stray pieces uncovered, for the boundary moves to place), or no lot
+    at all when that piece breaks a rule. Every lot returned is whole.
     """
     lots = list(lots)
     owner = np.full(inst.n, -1, dtype=np.int64)
@@ -138,22 +155,26 @@ def _make_whole(
             owner[m] = i
 
     own()
-    for _ in range(2 * len(lots) + 1):  # each window makes at least one lot whole
+    while True:  # each pass makes at least one lot whole, and none breaks another
         broken = [i for i, (_, m) in enumerate(lots) if inst.parts(m) > 1]
         if not broken:
             return lots
-        c, m = lots[broken[0]]
-        stray = [u for piece in inst.pieces(m) if c not in piece for u in piece]
-        win = sorted({int(owner[v]) for u in stray for v in inst.adj[u]} - {-1} | {broken[0]})
+        b = broken[0]
+        c, m = lots[b]
+        pieces = inst.pieces(m)
+        stray = [u for piece in pieces if c not in piece for u in piece]
+        win = sorted({int(owner[v]) for u in stray for v in inst.adj[u]} - {-1} | {b})
         wpool = np.zeros(inst.n, dtype=bool)
         for i in win:
             wpool[lots[i][1]] = True
         solved = _window_mip(
-            inst, wpool, [lots[i] for i in win], time_limit=settings.LOT_KERNEL_SECONDS,
+            inst, wpool, [lots[i] for i in win], time_limit=settings.LOT_KERNEL_WINDOW_SECONDS,
             seed=seed, stats=stats, nearer=False, separate=True,
         )  # fmt: skip
-        if solved is None or any(inst.parts(mm) > 1 for _, mm in solved[1]):
-            return None
-        lots = [lot for i, lot in enumerate(lots) if i not in win] + solved[1]
+        if solved is not None and all(inst.parts(mm) == 1 for _, mm in solved[1]):
+            lots = [lot for i, lot in enumerate(lots) if i not in win] + solved[1]
+        else:
+            core = np.sort(np.fromiter(next(p for p in pieces if c in p), dtype=np.int64))
+            whole = not inst.breaches(inst.measure(core, c))
+            lots = [lot for i, lot in enumerate(lots) if i != b] + ([(c, core)] if whole else [])
         own()
-    return None
