@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
+import pandas as pd
 import pytest
 
 from lotdesign.checks import check_plan
 from lotdesign.datasets.synthetic import grid_units
 from lotdesign.errors import ValidationError
 from lotdesign.lots import LotRules, design, lower_bound
+from lotdesign.lots.instance import _Instance
+from lotdesign.lots.kernel import _kernel_centres, _make_whole
+from lotdesign.lots.search import _window_mip
 
 SMALL = LotRules(
     min_hours=150, max_hours=320, min_customers=10, max_customers=30,
@@ -67,7 +74,7 @@ def test_kernel_runs_only_between_the_exact_step_and_its_cap() -> None:
 def test_kernel_mip_stops_at_its_node_limit_deterministically(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A limit of work, not time: the same seed gives the same plan however loaded the machine.
+    # A limit of work, not time: where it ends the MIP, the clock plays no part in the plan.
     units = grid_units(60, seed=3)
     monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_MIP_NODES", 1)
     first = design(units, rules=SMALL, seed=3, kernel_units=60)
@@ -77,15 +84,50 @@ def test_kernel_mip_stops_at_its_node_limit_deterministically(
     assert again.assignment.equals(first.assignment)
 
 
-def test_a_window_that_cannot_make_a_lot_whole_leaves_its_centre_piece(
-    monkeypatch: pytest.MonkeyPatch,
+def _kernel_mip_lots(units: pd.DataFrame, rules: LotRules) -> tuple[_Instance, list]:
+    """The kernel MIP's lots on ``units``, contiguity relaxed, and the instance."""
+    pool = np.ones(len(units), dtype=bool)
+    inst = _Instance(units.reset_index(drop=True), rules)
+    centres = _kernel_centres(inst, pool, seed=0, stats={})
+    solved = _window_mip(inst, pool, [], time_limit=60, seed=0, nearer=False, centres=centres)
+    return inst, solved[1]
+
+
+@pytest.mark.parametrize("window_seconds", [60.0, 1e-9])
+def test_make_whole_returns_whole_lots_from_the_kernels_pieces(
+    monkeypatch: pytest.MonkeyPatch, window_seconds: float
 ) -> None:
-    # No time for the windows: each broken lot keeps only its centre's piece (or goes), and
-    # the boundary moves place the rest; whatever comes back is whole and within the rules.
+    # With time, windows re-solve the broken lots; without, each keeps its centre's piece.
+    inst, lots = _kernel_mip_lots(grid_units(40, seed=11), SMALL)
+    assert sum(inst.parts(m) > 1 for _, m in lots) >= 1
+    monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_WINDOW_SECONDS", window_seconds)
+    stats: dict = {}
+    whole = _make_whole(inst, lots, seed=0, stats=stats)
+    assert all(inst.parts(m) == 1 for _, m in whole)
+    units = np.concatenate([m for _, m in whole])
+    assert len(units) == len(set(units.tolist()))  # no unit in two lots
+    assert set(units.tolist()) <= set(np.concatenate([m for _, m in lots]).tolist())
+    assert all(not inst.breaches(inst.measure(m, c)) for c, m in whole)
+    if window_seconds < 1:
+        given = {c: set(m.tolist()) for c, m in lots}
+        assert all(c in given and set(m.tolist()) <= given[c] for c, m in whole)
+        assert stats.get("polish_time_limited")
+
+
+def test_kernel_without_contiguity_needs_no_windows() -> None:
+    rules = dataclasses.replace(SMALL, contiguous=False)
     units = grid_units(40, seed=11)
-    monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_WINDOW_SECONDS", 1e-9)
+    plain = design(units, rules=rules, seed=11, kernel_units=0)
+    plan = design(units, rules=rules, seed=11, kernel_units=40)
+    assert plan.stats["kernel"] == "better" and plan.stats["kernel_pieces"] == 0
+    assert plan.objective["value"] < plain.objective["value"]
+    assert plan.lots["valid"].all()
+
+
+def test_kernel_that_opens_no_centre_leaves_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    units = grid_units(40, seed=11)
+    plain = design(units, rules=SMALL, seed=11, kernel_units=0)
+    monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_MIN_SHARE", 1.1)
     plan = design(units, rules=SMALL, seed=11, kernel_units=40)
-    assert plan.stats["kernel_pieces"] >= 1 and plan.stats["kernel"].endswith("time limit")
-    assert plan.lots["valid"].all() and plan.lots["contiguous"].all()
-    table, summary = check_plan(units, plan.assignment, rules=SMALL, centres=plan.lots)
-    assert summary["rule_breaches"] == 0
+    assert plan.stats["kernel"] == "not solved" and plan.stats["kernel_centres"] == 0
+    assert plan.assignment.equals(plain.assignment)

@@ -621,10 +621,7 @@ def _search(
     if windows:
         _improve_plan(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats, settled=settled)
         if opts.exact_units < setup.pool.sum() <= opts.kernel_units:
-            _kernel(
-                inst, lots, setup.pool, setup.fixed_units, seed=seed,
-                passes=opts.improve_passes, stats=stats,
-            )  # fmt: skip
+            _kernel(inst, lots, setup, seed=seed, passes=opts.improve_passes, stats=stats)
         _polish(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
         _exact(inst, lots, setup, rng, seed=seed, opts=opts, stats=stats)
     stats["lns_seconds"] = time.perf_counter() - t_search

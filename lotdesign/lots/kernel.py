@@ -23,11 +23,14 @@ import numpy as np
 from lotdesign import settings
 from lotdesign.highs import new_highs
 from lotdesign.lots.instance import _Instance
+from lotdesign.lots.prephases import _Setup
 from lotdesign.lots.search import (
     _improve,
     _Lot,
+    _members_of,
     _plan_value,
     _searchable,
+    _tally,
     _window_mip,
     _window_model,
 )
@@ -36,30 +39,28 @@ from lotdesign.lots.search import (
 def _kernel(
     inst: _Instance,
     lots: list[_Lot],
-    pool: np.ndarray,
-    fixed_units: np.ndarray,
+    setup: _Setup,
     *,
     seed: int,
     passes: int,
     stats: dict[str, Any],
 ) -> None:
-    """Re-cut the searchable ``lots`` (and the uncovered ``pool`` units) over an LP kernel.
+    """Re-cut the searchable ``lots`` (and the uncovered pool units) over an LP kernel.
 
     The new lots replace the old when their objective is lower and every one passes the
-    rule check, after ``passes`` of boundary moves (never of ``fixed_units``). ``stats``:
-    ``kernel`` (``"better"``, ``"not better"`` or ``"not solved"``;
-    with ``", node limit"`` when the MIP stopped at settings.LOT_KERNEL_MIP_NODES, which
-    keeps the plan deterministic, and ``", time limit"`` when a solve was stopped by the
-    safety limit settings.LOT_KERNEL_SECONDS, which does not; the best plan found is
+    rule check, after ``passes`` of boundary moves (never of ``setup.fixed_units``).
+    ``stats``: ``kernel`` (``"better"``, ``"not better"`` or ``"not solved"``; with
+    ``", node limit"`` when the MIP stopped at settings.LOT_KERNEL_MIP_NODES, a limit of
+    work that keeps the plan deterministic, and ``", time limit"`` when a safety time limit
+    stopped a solve (settings.LOT_KERNEL_SECONDS for the LP or the MIP,
+    settings.LOT_KERNEL_WINDOW_SECONDS for a window), which does not; the best plan found is
     compared either way), ``kernel_centres`` (centres the LP opened), ``kernel_pieces``
-    (lots the MIP left in pieces and windows made whole) and ``kernel_seconds``.
+    (lots the MIP left in pieces, each then made whole by a window or cut to its centre's
+    piece) and ``kernel_seconds``.
     """
     t0 = time.perf_counter()
     live = [lot for lot in lots if _searchable(lot)]
-    in_lot = np.zeros(inst.n, dtype=bool)
-    for lot in lots:
-        in_lot[list(lot.members)] = True
-    wpool = pool & ~in_lot
+    wpool = setup.pool & ~_members_of(lots, frozen_only=False, n=inst.n)
     for lot in live:
         wpool[list(lot.members)] = True
     solves: dict[str, Any] = {}
@@ -68,10 +69,9 @@ def _kernel(
     new = None
     if centres is not None and len(centres):
         stats["kernel_centres"] = len(centres)
-        limit = settings.LOT_KERNEL_SECONDS
         solved = _window_mip(
-            inst, wpool, [], time_limit=limit, seed=seed, stats=solves, nearer=False,
-            centres=centres, max_nodes=settings.LOT_KERNEL_MIP_NODES,
+            inst, wpool, [], time_limit=settings.LOT_KERNEL_SECONDS, seed=seed, stats=solves,
+            nearer=False, centres=centres, max_nodes=settings.LOT_KERNEL_MIP_NODES,
         )  # fmt: skip
         if solved is not None:
             new = solved[1]
@@ -81,19 +81,19 @@ def _kernel(
     status = "not solved"
     if new is not None:
         old_value = _plan_value(inst, live)
-        kept = [_Lot(set(m.tolist()), c, inst) for c, m in new]
+        recut = [_Lot(set(m.tolist()), c, inst) for c, m in new]
         # Units a window could not place (see _make_whole) join lots where the rules allow.
-        _improve(inst, kept, fixed_units, wpool, passes=passes, fixed_centres=False)
+        _improve(inst, recut, setup.fixed_units, wpool, passes=passes, fixed_centres=False)
         broken = any(
             inst.breaches(inst.measure(np.fromiter(sorted(lot.members), np.int64), lot.centre))
-            for lot in kept
+            for lot in recut
         )
-        better = not broken and _plan_value(inst, kept) < old_value - 1e-6 * max(
+        better = not broken and _plan_value(inst, recut) < old_value - 1e-6 * max(
             1.0, abs(old_value)
         )
         status = "better" if better else "not better"
         if better:
-            lots[:] = [lot for lot in lots if not _searchable(lot)] + kept
+            lots[:] = [lot for lot in lots if not _searchable(lot)] + recut
     if solves.get("polish_node_limited"):
         status = f"{status}, node limit"
     if solves.get("polish_time_limited"):
@@ -122,7 +122,7 @@ def _kernel_centres(
     h.passModel(model.lp)
     h.run()
     if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
-        stats["polish_time_limited"] = stats.get("polish_time_limited", 0) + 1
+        _tally(stats, "polish_time_limited")
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     y = np.asarray(h.getSolution().col_value)[len(model.ii) :]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import highspy
@@ -365,28 +366,16 @@ def _try_window(
     return new_lots
 
 
+@dataclass(frozen=True, slots=True)
 class _WindowModel:
     """A window's capacitated p-median model (:func:`_window_model`) and its column index."""
 
-    __slots__ = ("lp", "ii", "cc", "centres", "y_of", "pair")
-
-    def __init__(
-        self,
-        lp: highspy.HighsLp,
-        ii: np.ndarray,
-        cc: np.ndarray,
-        centres: list[int],
-        y_of: dict[int, int],
-        pair: dict[tuple[int, int], int],
-    ) -> None:
-        self.lp, self.ii, self.cc, self.centres, self.y_of, self.pair = (
-            lp,
-            ii,
-            cc,
-            centres,
-            y_of,
-            pair,
-        )
+    lp: highspy.HighsLp
+    ii: np.ndarray  # the unit of each assignment column
+    cc: np.ndarray  # the centre of each assignment column
+    centres: list[int]
+    y_of: dict[int, int]  # centre -> its opening column
+    pair: dict[tuple[int, int], int]  # (unit, centre) -> its assignment column
 
     def lots(self, x: np.ndarray) -> list[tuple[int, np.ndarray]]:
         """The lots (centre, sorted members) of a 0/1 solution ``x``."""
@@ -423,14 +412,16 @@ def _window_model(
 ) -> _WindowModel | None:
     """The capacitated p-median MIP of a window (see :func:`_window_mip`); None if no centre.
 
-    ``centres`` (unit indices) restricts the units that may open as a centre; by default any
-    window unit whose reach can meet both floors may.
+    ``centres`` (unit indices, in the window) restricts the units that may open as a centre;
+    by default any window unit whose reach can meet both floors may.
     """
     rules = inst.rules
     units = np.flatnonzero(wpool)
+    if centres is not None and not wpool[centres].all():
+        raise ValueError("every centre of a window model must be a unit of the window")
     xi, xc, xt = [], [], []
     opened = []
-    for c in units.tolist() if centres is None else sorted(set(centres.tolist())):
+    for c in units.tolist() if centres is None else np.unique(centres).tolist():
         ball, mins = inst.reachable(c, wpool)
         if inst.h[ball].sum() < rules.min_hours - _EPS or inst.k[ball].sum() < (
             rules.min_customers - _EPS
