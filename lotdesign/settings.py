@@ -574,9 +574,11 @@ LOT_KERNEL_MIN_SHARE: float = _engine(
     "LOT_KERNEL_MIN_SHARE", 0.01, "engine tuning: 500-unit grid, 39 centres, MIP in 78 s"
 )
 #: Branch-and-bound nodes of the kernel's MIP: a limit of work, not time, so the plan stays
-#: the same for a seed. Measured on grid_units(500, seed=500), design seed 0: optimal after
-#: 1,604 nodes (77 s); on grid_units(500, seed=1) (44 centres), 2,000 nodes took 131 s for a
-#: plan 0.6% above the one 300 s of search found.
+#: the same for a seed. Measured from the LP's centres alone: on grid_units(500, seed=500),
+#: design seed 0, optimal after 1,604 nodes (77 s); on grid_units(500, seed=1) (44 centres),
+#: 2,000 nodes took 131 s for a plan 0.6% above the one 300 s of search found. With the
+#: current lots' centres added and the MIP started from them (as it is), the whole kernel
+#: step took 132-205 s on grid_units(500, seed=500), design seeds 0, 1 and 3.
 LOT_KERNEL_MIP_NODES: int = _engine(
     "LOT_KERNEL_MIP_NODES",
     2000,

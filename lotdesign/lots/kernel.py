@@ -6,8 +6,9 @@ is a deep local optimum: adding one lot at the 700 h floor means re-cutting six 
 at once. The capacitated p-median MIP over the whole pool can do that, but with every unit
 a possible centre it is far too slow beyond about 250 units (:func:`_window_mip`, the exact
 step). Its LP relaxation is not: it opens a few dozen centres fractionally, and the MIP
-restricted to those centres (a *kernel*) is small enough to solve. Contiguity is relaxed in
-both, so each lot the MIP leaves in pieces is then made whole by an exact window
+restricted to those centres and the current lots' (a *kernel*), started from the current
+lots and stopped by a node limit, is small enough to solve. Contiguity is relaxed in both,
+so each lot the MIP leaves in pieces is then made whole by an exact window
 (:func:`_make_whole`: the lot and the lots round its stray pieces, solved with separator
 rows).
 """
@@ -49,6 +50,7 @@ def _kernel(
 
     The new lots replace the old when their objective is lower and every one passes the
     rule check, after ``passes`` of boundary moves (never of ``setup.fixed_units``).
+    The MIP's centres are the LP's and the current lots'; it starts from the current lots.
     ``stats``: ``kernel`` (``"better"``, ``"not better"`` or ``"not solved"``; with
     ``", node limit"`` when the MIP stopped at settings.LOT_KERNEL_MIP_NODES, a limit of
     work that keeps the plan deterministic, and ``", time limit"`` when a safety time limit
@@ -69,9 +71,15 @@ def _kernel(
     new = None
     if centres is not None and len(centres):
         stats["kernel_centres"] = len(centres)
+        # The current lots' centres join the kernel and the MIP starts from the current lots,
+        # so it never ends worse than they are, even when the node limit stops it. Measured
+        # on grid_units(500, seed=500), design seeds 0, 1, 3: 1.1%, 1.6% and 0.9% above the
+        # certified bound, against 0.9%, 3.1% and 5.0% from the LP's centres alone.
+        current = [(lot.centre, np.fromiter(sorted(lot.members), np.int64)) for lot in live]
         solved = _window_mip(
-            inst, wpool, [], time_limit=settings.LOT_KERNEL_SECONDS, seed=seed, stats=solves,
-            nearer=False, centres=centres, max_nodes=settings.LOT_KERNEL_MIP_NODES,
+            inst, wpool, current, time_limit=settings.LOT_KERNEL_SECONDS, seed=seed,
+            stats=solves, nearer=False, centres=np.union1d(centres, [c for c, _ in current]),
+            max_nodes=settings.LOT_KERNEL_MIP_NODES,
         )  # fmt: skip
         if solved is not None:
             new = solved[1]
