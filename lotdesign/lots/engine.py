@@ -180,8 +180,9 @@ def design(
         A pool of more than ``exact_units`` and up to this many free units is re-cut whole
         over a kernel of centres (:mod:`lotdesign.lots.kernel`): the p-median LP over the
         pool picks the centres, the MIP over them re-cuts every lot at once (contiguity
-        relaxed), and exact windows make each lot whole again. It replaces the plan when it
-        is better; ``plan.stats["kernel"]`` says what happened. 0 turns it off. Not used
+        relaxed; solved from scratch and again from the current lots, their centres added),
+        and exact windows make each lot whole again. The better plan replaces the search's
+        when it is better; ``plan.stats["kernel"]`` says what happened. 0 turns it off. Not used
         with fixed centres or a lot-count target (default: settings.LOT_KERNEL_UNITS).
     search_restarts
         Whole searches (construction, neighbourhood search, polishing, exact step) made
