@@ -30,8 +30,9 @@ def test_kernel_recuts_every_lot_and_makes_each_one_whole() -> None:
     plan = design(units, rules=SMALL, seed=11, kernel_units=40)
     assert plain.stats["kernel"] == "off"
     assert plan.stats["kernel"] == "better"
-    assert plan.stats["kernel_start"] in ("LP centres", "current lots")
-    assert len(plan.stats["kernel_pieces"]) == 2  # both MIPs solved
+    assert plan.stats["kernel_start"] in ("LP centres", "current lots", "kernel plan")
+    # Both MIPs solved, and one more per later round.
+    assert len(plan.stats["kernel_pieces"]) == plan.stats["kernel_rounds"] + 1
     assert plan.stats["kernel_centres"] >= len(plan.lots)
     assert sum(plan.stats["kernel_pieces"]) >= 1
     assert plan.objective["value"] < plain.objective["value"] * 0.95
@@ -116,12 +117,42 @@ def test_make_whole_returns_whole_lots_from_the_kernels_pieces(
         assert stats.get("polish_time_limited")
 
 
+def test_make_whole_keeps_the_cut_over_a_window_that_lost_lots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A window stopped short can end on the empty plan (whole, but every lot gone): the
+    # broken lot is cut to its centre's piece instead, and the other lots stay.
+    inst, lots = _kernel_mip_lots(grid_units(40, seed=11), SMALL)
+    monkeypatch.setattr("lotdesign.lots.kernel._window_mip", lambda *args, **kwargs: (0.0, []))
+    whole = _make_whole(inst, lots, seed=0, stats={})
+    given = {c: set(m.tolist()) for c, m in lots}
+    broken = [c for c, m in lots if inst.parts(m) > 1]
+    assert broken and all(inst.parts(m) == 1 for _, m in whole)
+    kept = {c: set(m.tolist()) for c, m in whole}
+    assert all(kept[c] == given[c] for c, m in lots if c not in broken)
+    assert all(kept[c] < given[c] for c in broken if c in kept)
+
+
+def test_kernel_rounds_start_again_from_a_better_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    units = grid_units(60, seed=3)
+    monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_ROUNDS", 1)
+    one = design(units, rules=SMALL, seed=3, kernel_units=60)
+    monkeypatch.setattr("lotdesign.settings.LOT_KERNEL_ROUNDS", 3)
+    more = design(units, rules=SMALL, seed=3, kernel_units=60)
+    assert one.stats["kernel_rounds"] == 1 and len(one.stats["kernel_pieces"]) == 2
+    # A later round runs only after one that bettered the plan, and never makes it worse.
+    assert 2 <= more.stats["kernel_rounds"] <= 3
+    assert len(more.stats["kernel_pieces"]) == more.stats["kernel_rounds"] + 1
+    assert more.objective["value"] <= one.objective["value"] + 1e-9
+    assert more.lots["valid"].all() and more.lots["contiguous"].all()
+
+
 def test_kernel_without_contiguity_needs_no_windows() -> None:
     rules = dataclasses.replace(SMALL, contiguous=False)
     units = grid_units(40, seed=11)
     plain = design(units, rules=rules, seed=11, kernel_units=0)
     plan = design(units, rules=rules, seed=11, kernel_units=40)
-    assert plan.stats["kernel"] == "better" and plan.stats["kernel_pieces"] == [0, 0]
+    assert plan.stats["kernel"] == "better" and not any(plan.stats["kernel_pieces"])
     assert plan.objective["value"] < plain.objective["value"]
     assert plan.lots["valid"].all()
 
