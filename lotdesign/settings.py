@@ -1009,7 +1009,7 @@ RUN_LOT_SEARCH_RESTARTS: int = _run(
 #: then a pool of 251-600 free units re-cut whole over the p-median LP's centres (the kernel
 #: step, LOT_KERNEL_*), then exact polishing of touching lot pairs until none improves, then
 #: a pool of up to 250 free units re-solved whole, exactly (LOT_EXACT_UNITS). Measured on the
-#: 500-unit grid, seeds 0-3: 56,899-57,283 in 5-15 minutes, 0.9-1.6% above the certified
+#: 500-unit grid, seeds 0-3: 56,887-57,104 in 7.5-12.5 minutes, 0.9-1.3% above the certified
 #: bound (20 lots; without the kernel step 58,950 for seed 0, 4.5%); demo county 88 s and
 #: the proven optimum (141,852; without the exact step 2.2 s and 2.4% above it). Minutes,
 #: not seconds: meant for a final design of up to ~1,000 units (one tile). Deterministic for
