@@ -95,7 +95,7 @@ def _kernel(
                 continue
             stats["kernel_pieces"].append(solves.pop("pieces"))
             value = _plan_value(inst, recut)
-            if best is None or value < best[0] - 1e-9:
+            if best is None or _lower(value, best[0]):
                 best = (value, recut, start)
     old_value = _plan_value(inst, live)
     # A better plan is a better start: the warm MIP again from it, while that improves it.
