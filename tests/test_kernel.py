@@ -120,8 +120,8 @@ def test_make_whole_returns_whole_lots_from_the_kernels_pieces(
 def test_make_whole_keeps_the_cut_over_a_window_that_lost_lots(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A window stopped short can end on the empty plan (whole, but every lot gone): the
-    # broken lot is cut to its centre's piece instead, and the other lots stay.
+    # A window stopped short can end on a whole plan worse than the cut; here the extreme,
+    # the empty plan. The broken lot is cut to its centre's piece instead; the others stay.
     inst, lots = _kernel_mip_lots(grid_units(40, seed=11), SMALL)
     monkeypatch.setattr("lotdesign.lots.kernel._window_mip", lambda *args, **kwargs: (0.0, []))
     whole = _make_whole(inst, lots, seed=0, stats={})
