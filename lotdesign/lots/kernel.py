@@ -30,6 +30,7 @@ from lotdesign.lots.prephases import _Setup
 from lotdesign.lots.search import (
     _improve,
     _Lot,
+    _lower,
     _members_of,
     _plan_value,
     _searchable,
@@ -124,11 +125,6 @@ def _kernel(
         status = f"{status}, time limit"
     stats["kernel"] = status
     stats["kernel_seconds"] = time.perf_counter() - t0
-
-
-def _lower(value: float, than: float) -> bool:
-    """Whether ``value`` is lower than ``than`` by more than round-off."""
-    return value < than - 1e-6 * max(1.0, abs(than))
 
 
 def _recut(

@@ -79,6 +79,11 @@ def _plan_value(inst: _Instance, lots: list[_Lot]) -> float:
     return value
 
 
+def _lower(value: float, than: float) -> bool:
+    """Whether objective ``value`` is lower than ``than`` by more than round-off."""
+    return value < than - 1e-6 * max(1.0, abs(than))
+
+
 def _searchable(lot: _Lot) -> bool:
     """Whether the search may re-solve a lot: a new one, not frozen, in no ``within`` area."""
     return not lot.frozen and lot.origin == "new" and lot.group < 0
@@ -359,7 +364,7 @@ def _try_window(
         chosen, _ = _select(inst, cols, count=None, time_limit=window_seconds, seed=seed)
         value = sum(cols[j].travel - inst.penalty * cols[j].hours + inst.lot_cost for j in chosen)
         new_lots = [(cols[j].centre, cols[j].members) for j in chosen]
-    if value >= current - 1e-6 * max(1.0, abs(current)):
+    if not _lower(value, current):
         return None
     if any(inst.breaches(inst.measure(m, c)) for c, m in new_lots):
         return None  # cannot happen by construction; never let a broken lot through
