@@ -605,6 +605,31 @@ LOT_KERNEL_SECONDS: float = _engine(
     "LOT_KERNEL_SECONDS", 600.0, "engine tuning: a safety limit (2,000 nodes took 77-131 s)"
 )
 
+#: Balanced construction (``design(balanced_units=...)``, :mod:`lotdesign.lots.balance`): a
+#: pool of up to this many free units is also built from the most lots its floors allow, by
+#: a balanced assignment LP over k-means centres, and competes with the growth constructions
+#: (0 = off; the standard search sets it, RUN_LOT_BALANCED_UNITS). Engine tuning: off by
+#: default, so the engine's fast defaults stay fast.
+LOT_BALANCED_UNITS: int = _engine("LOT_BALANCED_UNITS", 0, "engine tuning: off by default")
+#: Lot counts the balanced construction tries: the most the pool's hours and customers allow
+#: at the floors, and each fewer down to this many counts.
+LOT_BALANCED_COUNTS: int = _engine(
+    "LOT_BALANCED_COUNTS", 2, "engine tuning: 500-unit grid, 20 of at most 21 lots"
+)
+#: k-means starts of the balanced construction for each lot count; the Lloyd rounds from each
+#: take 0.1-0.5 s on the 500-unit grid, and only the lowest LP is made whole (its MIP).
+LOT_BALANCED_STARTS: int = _engine("LOT_BALANCED_STARTS", 10, "engine tuning: 500-unit grid")
+#: Most balanced Lloyd rounds (assignment LP, then each lot's centre moved to its medoid);
+#: they stop sooner when a set of centres comes round again (3-8 rounds on the 500-unit grid).
+LOT_BALANCED_LLOYD_ROUNDS: int = _engine(
+    "LOT_BALANCED_LLOYD_ROUNDS", 30, "engine tuning: 500-unit grid, 3-8 rounds"
+)
+#: Branch-and-bound nodes of the MIP that assigns the boundary units of the balanced LP's
+#: lots: a limit of work, so the plan is the same for a seed.
+LOT_BALANCED_MIP_NODES: int = _engine("LOT_BALANCED_MIP_NODES", 200, "engine tuning: 500-unit grid")
+#: Safety time limit of each of the balanced construction's LP and MIP solves.
+LOT_BALANCED_SECONDS: float = _engine("LOT_BALANCED_SECONDS", 30.0, "engine tuning: a safety limit")
+
 # --- Lot checks (lotdesign.checks) -------------------------------------------------------------
 _checks = _TABLE.section("Lot checks", audience="output")
 
@@ -996,6 +1021,11 @@ RUN_LOT_POLISH_ROUNDS: int = _run(
 )
 RUN_LOT_POLISH_UNITS: int = _run(
     "RUN_LOT_POLISH_UNITS", 20, "engine tuning: benchmarks/bench_lots.py, standard search"
+)
+#: The standard search also builds a pool of up to this many free units by the balanced
+#: construction (LOT_BALANCED_*), which packs lots to the floors where growth leaves too few.
+RUN_LOT_BALANCED_UNITS: int = _run(
+    "RUN_LOT_BALANCED_UNITS", 600, "engine tuning: benchmarks/bench_lots.py, standard search"
 )
 #: The standard search is made whole three times on small pools (LOT_SEARCH_RESTART_MAX_UNITS)
 #: and the best kept: one search's plan depends on its seed far more than on its effort.

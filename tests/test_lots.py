@@ -432,9 +432,10 @@ def test_search_levels_come_from_settings_and_given_options_win(
     monkeypatch.setattr(cfg, "RUN_LOT_POLISH_ROUNDS", 1)
     monkeypatch.setattr(cfg, "RUN_LOT_POLISH_UNITS", 12)
     monkeypatch.setattr(cfg, "RUN_LOT_SEARCH_RESTARTS", 2)
+    monkeypatch.setattr(cfg, "RUN_LOT_BALANCED_UNITS", 100)
     cheap = {
         "variants": 1, "lns_rounds": 1, "restarts": 2, "polish_rounds": 1, "polish_units": 12,
-        "search_restarts": 2,
+        "search_restarts": 2, "balanced_units": 100,
     }  # fmt: skip
     assert search_options("standard") == SEARCH_LEVELS["standard"] == cheap
     assert search_options("thorough") == dict(cfg.RUN_LOT_THOROUGH)

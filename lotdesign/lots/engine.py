@@ -19,6 +19,7 @@ import pandas as pd
 
 from lotdesign import settings
 from lotdesign.errors import InfeasibleRulesError, ValidationError
+from lotdesign.lots.balance import _balanced_lots
 from lotdesign.lots.construct import _design_pool
 from lotdesign.lots.diagnostics import _explain_uncovered
 from lotdesign.lots.instance import _check_units, _Instance
@@ -84,6 +85,7 @@ def design(
     polish_units: int | None = None,
     exact_units: int | None = None,
     kernel_units: int | None = None,
+    balanced_units: int | None = None,
     search_restarts: int | None = None,
     workers: int | None = None,
     prefix: str = "L",
@@ -184,6 +186,13 @@ def design(
         and exact windows make each lot whole again. The better plan replaces the search's
         when it is better; ``plan.stats["kernel"]`` says what happened. 0 turns it off. Not used
         with fixed centres or a lot-count target (default: settings.LOT_KERNEL_UNITS).
+    balanced_units
+        A pool of up to this many free units is also built by the balanced construction
+        (:mod:`lotdesign.lots.balance`): the most lots the floors allow, packed by an
+        assignment LP over k-means centres. It competes with the growth constructions
+        (the lower objective after boundary moves is searched); ``plan.stats["balanced"]``
+        says what each lot count gave. 0 turns it off. Not used with fixed centres or a
+        lot-count target (default: settings.LOT_BALANCED_UNITS).
     search_restarts
         Whole searches (construction, neighbourhood search, polishing, exact step) made
         from independent streams of ``seed``, the lowest objective kept; the first is the
@@ -232,6 +241,7 @@ def design(
         polish_units=polish_units,
         exact_units=exact_units,
         kernel_units=kernel_units,
+        balanced_units=balanced_units,
         search_restarts=search_restarts,
     )
     rules = _check_inputs(units, rules, opts, target_lots)
@@ -292,6 +302,7 @@ class _Options:
     polish_units: int
     exact_units: int
     kernel_units: int
+    balanced_units: int
     search_restarts: int
 
 
@@ -311,6 +322,7 @@ def _options(search: str | None, **given: Any) -> _Options:
         "polish_units": settings.LOT_POLISH_UNITS,
         "exact_units": settings.LOT_EXACT_UNITS,
         "kernel_units": settings.LOT_KERNEL_UNITS,
+        "balanced_units": settings.LOT_BALANCED_UNITS,
         "search_restarts": settings.LOT_SEARCH_RESTARTS,
     }
     values = {
@@ -333,13 +345,13 @@ def _check_inputs(
         or opts.time_limit <= 0
         or min(
             opts.improve_passes, opts.lns_rounds, opts.polish_rounds, opts.polish_units,
-            opts.exact_units, opts.kernel_units,
+            opts.exact_units, opts.kernel_units, opts.balanced_units,
         ) < 0
     ):  # fmt: skip
         raise ValidationError(
             "variants, restarts and search_restarts >= 1, tile_size >= 50, time_limit > 0, "
-            "and improve_passes, lns_rounds, polish_rounds, polish_units, exact_units and "
-            "kernel_units >= 0 are needed"
+            "and improve_passes, lns_rounds, polish_rounds, polish_units, exact_units, "
+            "kernel_units and balanced_units >= 0 are needed"
         )
     if target_lots is not None and (int(target_lots) < 1 or not 0 <= opts.target_tolerance < 1):
         raise ValidationError("target_lots must be >= 1 and target_tolerance in [0, 1)")
@@ -414,10 +426,12 @@ def _construct(
     fixed: bool,
     count: tuple[int, int] | None,
     target_lots: int | None,
+    balanced: bool = True,
 ) -> tuple[list[_Lot], dict[str, Any], float]:
     """Build ``opts.restarts`` plans of the free units and keep the best.
 
-    Each restart is one construction (tiles, candidates, LP dive, refill) plus boundary moves.
+    Each restart is one construction (tiles, candidates, LP dive, refill) plus boundary moves;
+    with ``balanced``, the balanced construction's plan (:func:`_balanced`) competes too.
     Restart 0 draws from ``rng`` (which the search goes on to use); restart ``r`` from its own
     stream ``[seed, r]``. Returns the best plan's lots (pre-phase lots copied in), its stats
     and the seconds spent in boundary moves.
@@ -458,6 +472,17 @@ def _construct(
         value = _plan_value(inst, trial)
         if best is None or value < best[0] - 1e-9:
             best = (value, trial, run_stats)
+    packed = None
+    if best is not None and balanced and not fixed and count is None:
+        packed = _balanced(inst, setup, seed=seed, opts=opts, to_beat=best[0])
+    if best is not None and packed is not None:
+        trial, balanced_stats = packed
+        value = _plan_value(inst, trial)
+        balanced_stats["balanced_kept"] = value < best[0] - 1e-9
+        if balanced_stats["balanced_kept"]:
+            best = (value, trial, {**balanced_stats, "tiles": []})
+        else:
+            best[2].update(balanced_stats)
     if best is None:
         assert count is not None
         raise InfeasibleRulesError(
@@ -466,6 +491,27 @@ def _construct(
             "were found. Change target_lots or its tolerance, or the bands."
         )
     return best[1], {**best[2], "restarts": restarts}, moves_seconds
+
+
+def _balanced(
+    inst: _Instance, setup: _Setup, *, seed: int, opts: _Options, to_beat: float
+) -> tuple[list[_Lot], dict[str, Any]] | None:
+    """The balanced construction's plan after boundary moves, and its stats (None if off).
+
+    ``to_beat`` is the objective (less its constant) of the plan it competes with.
+    """
+    if not 0 < setup.pool.sum() <= opts.balanced_units:
+        return None
+    t0 = time.perf_counter()
+    stats: dict[str, Any] = {}
+    # On the LP's scale: the free lots' travel plus the penalty on the pool's uncovered hours.
+    pool_beat = to_beat - _plan_value(inst, setup.lots)
+    pool_beat += inst.penalty * float(inst.h[setup.pool].sum())
+    free_lots = _balanced_lots(inst, setup.pool, seed=seed, stats=stats, to_beat=pool_beat)
+    trial = [_copy_lot(lot, inst) for lot in setup.lots] + free_lots
+    _boundary_moves(inst, trial, setup, passes=opts.improve_passes, fixed_centres=False)
+    stats["balanced_seconds"] = time.perf_counter() - t0  # with its boundary moves
+    return trial, stats
 
 
 def _regional(
@@ -580,9 +626,11 @@ def _best_search(
         )
         rng_r = rng if r == 0 else np.random.default_rng(seed_r)
         try:
+            # The balanced construction in the first search only: measured on the demo county
+            # it never won a search and cost 0.6 s each.
             lots, stats, moves_seconds = _construct(
                 inst, setup, rng_r, seed=seed_r, opts=opts, fixed=fixed, count=count,
-                target_lots=target_lots,
+                target_lots=target_lots, balanced=r == 0,
             )  # fmt: skip
         except InfeasibleRulesError as err:  # another search may still meet the target
             failed = failed or err

@@ -414,11 +414,13 @@ def _window_model(
     *,
     nearer: bool,
     centres: np.ndarray | None = None,
+    fixed: Mapping[int, int] | None = None,
 ) -> _WindowModel | None:
     """The capacitated p-median MIP of a window (see :func:`_window_mip`); None if no centre.
 
     ``centres`` (unit indices, in the window) restricts the units that may open as a centre;
-    by default any window unit whose reach can meet both floors may.
+    by default any window unit whose reach can meet both floors may. ``fixed`` (unit ->
+    centre) holds units to a centre: their other pairs are dropped and that one is set.
     """
     rules = inst.rules
     units = np.flatnonzero(wpool)
@@ -469,6 +471,7 @@ def _window_model(
         if len(cols) > 1:
             row(cols, [1.0] * len(cols), -inf, 1.0)
     upper = np.ones(n_col)
+    lower = np.zeros(n_col)
     adj_sets = [set(a) for a in inst.adj] if rules.contiguous and nearer else None
     # Pairs of the current lots are exempt from the nearer-neighbour rule so that the warm
     # start stays feasible (a connected lot need not be connected along falling drive times);
@@ -480,6 +483,14 @@ def _window_model(
             closer = [pair[(j, c)] for j in inst.adj[i] if (j, c) in pair and tt[pair[(j, c)]] < t]
             if closer:
                 row([k, *closer], [1.0] + [-1.0] * len(closer), -inf, 0.0)
+            else:
+                upper[k] = 0.0
+    for i, c in (fixed or {}).items():
+        if i == c and c in y_of:  # a centre held to itself stays open
+            lower[y_of[c]] = 1.0
+        for k in by_unit.get(i, []):
+            if cc[k] == c:
+                lower[k] = upper[k] = 1.0
             else:
                 upper[k] = 0.0
     order = np.argsort(cc, kind="stable")
@@ -503,7 +514,7 @@ def _window_model(
             inst.lot_cost - inst.penalty * inst.h[opened],
         ]
     )
-    lp.col_lower_ = np.zeros(n_col)
+    lp.col_lower_ = lower
     lp.col_upper_ = upper
     lp.row_lower_ = np.asarray(lo)
     lp.row_upper_ = np.asarray(hi)
@@ -527,6 +538,7 @@ def _window_mip(
     separate: bool = False,
     centres: np.ndarray | None = None,
     max_nodes: int | None = None,
+    fixed: Mapping[int, int] | None = None,
 ) -> tuple[float, list[tuple[int, np.ndarray]]] | None:
     """Exact re-solve of a window as a capacitated p-median MIP (HiGHS), warm-started.
 
@@ -542,8 +554,9 @@ def _window_mip(
     solves (``polish_windows``) and solves stopped by the time limit
     (``polish_time_limited``) or by ``max_nodes`` branch-and-bound nodes
     (``polish_node_limited``: a limit of work, so the result stays deterministic).
+    ``fixed`` (unit -> centre) holds units to a centre (:func:`_window_model`).
     """
-    model = _window_model(inst, wpool, current, nearer=nearer, centres=centres)
+    model = _window_model(inst, wpool, current, nearer=nearer, centres=centres, fixed=fixed)
     if model is None:
         return None
     start = model.start(current)
@@ -601,6 +614,7 @@ SEARCH_KEYS: tuple[str, ...] = (
     "polish_units",
     "exact_units",
     "kernel_units",
+    "balanced_units",
     "search_restarts",
 )
 
@@ -612,6 +626,7 @@ def _standard() -> dict[str, int]:
         "restarts": settings.RUN_LOT_RESTARTS,
         "polish_rounds": settings.RUN_LOT_POLISH_ROUNDS,
         "polish_units": settings.RUN_LOT_POLISH_UNITS,
+        "balanced_units": settings.RUN_LOT_BALANCED_UNITS,
         "search_restarts": settings.RUN_LOT_SEARCH_RESTARTS,
     }
 
@@ -635,7 +650,8 @@ def search_options(level: str) -> dict[str, int]:
     ----------
     level
         ``"standard"`` (settings.RUN_LOT_VARIANTS, settings.RUN_LOT_LNS_ROUNDS,
-        settings.RUN_LOT_RESTARTS, and exact polishing of small windows only:
+        settings.RUN_LOT_RESTARTS, the balanced construction on pools of up to
+        settings.RUN_LOT_BALANCED_UNITS, and exact polishing of small windows only:
         settings.RUN_LOT_POLISH_ROUNDS, settings.RUN_LOT_POLISH_UNITS; what ``lotdesign run``
         uses by default) or ``"thorough"`` (settings.RUN_LOT_THOROUGH: minutes, with exact
         polishing of every window, the exact step on small pools and the kernel step on
@@ -655,8 +671,8 @@ def search_options(level: str) -> dict[str, int]:
     Examples
     --------
     >>> sorted(search_options("standard"))  # doctest: +NORMALIZE_WHITESPACE
-    ['lns_rounds', 'polish_rounds', 'polish_units', 'restarts', 'search_restarts',
-     'variants']
+    ['balanced_units', 'lns_rounds', 'polish_rounds', 'polish_units', 'restarts',
+     'search_restarts', 'variants']
     """
     read = _LEVELS.get(level) if isinstance(level, str) else None
     if read is None:

@@ -1,0 +1,259 @@
+"""The balanced construction: as many lots as the floors allow, packed by an assignment LP.
+
+Growth from a centre stops once a lot meets both floors, and the LP dive chooses among such
+lots, so a pool whose hours allow only a few lots more than the floor (500 units of 14,926 h
+hold at most 21 lots of 700 h) comes out with fewer, fuller lots: 17-18 on that grid, where
+the best plans have 20. Window moves keep the lot count they start with, so the search
+after does not find the missing lots. This construction starts from the count instead:
+
+1. ``p`` centres, the pool units nearest an hours-weighted k-means of the unit points, for
+   ``p`` the most lots the pool's hours and customers allow, and each of
+   settings.LOT_BALANCED_COUNTS - 1 fewer;
+2. a balanced Lloyd iteration: a HiGHS LP assigns units to the centres (fractions allowed)
+   within the radius and drive limit, every lot between the bands (a floor may be missed at
+   a steep price, so the LP is always feasible), then each lot's centre moves to the unit
+   that minimises its hours-weighted travel; until a set of centres comes round again, and
+   the best LP kept;
+3. the LP's assignment made whole: each unit whose neighbours are all in its lot is held
+   there, and the units along the boundaries are assigned by the capacitated p-median MIP
+   over those centres (:func:`~lotdesign.lots.search._window_mip`, with contiguity held by
+   separator rows), stopped by a node limit so the plan is the same for a seed.
+
+It competes with the growth constructions in :func:`lotdesign.lots.engine.design`: the plan
+with the lower objective after boundary moves is the one searched.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import highspy
+import numpy as np
+from scipy.sparse import csc_matrix
+from sklearn.cluster import KMeans
+
+from lotdesign import settings
+from lotdesign.highs import new_highs
+from lotdesign.lots.instance import _EPS, _Instance
+from lotdesign.lots.search import _Lot, _window_mip
+
+# A missed floor in the assignment LP costs this many times the uncovered penalty per hour
+# short (per customer short, scaled by the floor's hours per customer): far above any travel,
+# so a floor is missed only where no assignment can meet it.
+_FLOOR_SHORT_FACTOR = 10.0
+
+
+def _balanced_lots(
+    inst: _Instance,
+    pool: np.ndarray,
+    *,
+    seed: int,
+    stats: dict[str, Any],
+    to_beat: float = math.inf,
+) -> list[_Lot]:
+    """Lots over ``pool`` by the balanced construction (module docstring); may be empty.
+
+    Every lot returned passes the rule check. ``to_beat`` is the pool's objective (its
+    travel and uncovered penalty) in the plan this one competes with: no lots are made when
+    no LP comes below it, which spares the MIP where the balanced centres are no better
+    (West Sussex's 487 LSOAs: LP 120,440 against a plan of 107,774). ``stats["balanced"]``:
+    per lot count and k-means start, the LP's objective (on the same scale), the hours it
+    left short of the floors and its Lloyd rounds; ``balanced_mips`` and ``balanced_lots``.
+    """
+    rules = inst.rules
+    units = np.flatnonzero(pool)
+    # Rounding the LP's fractions moves about one unit across each lot's boundary, so each
+    # lot needs room of a mean unit above the floors: 20, not 21, lots of 700 h on the
+    # 500-unit grid (14,926 h in units of 30 h on average), whose 21-lot MIPs fail.
+    most = math.floor(
+        min(
+            inst.h[units].sum() / max(rules.min_hours + inst.h[units].mean(), _EPS),
+            inst.k[units].sum() / max(rules.min_customers + inst.k[units].mean(), _EPS),
+        )
+        + _EPS
+    )
+    tried: list[dict[str, Any]] = []
+    found = []
+    for p in range(most, max(most - settings.LOT_BALANCED_COUNTS, 0), -1):
+        for start in range(settings.LOT_BALANCED_STARTS):
+            centres = _kmeans_centres(inst, units, p, seed=seed * 1000 + start)
+            lloyd = _lloyd(inst, pool, centres)
+            if lloyd is not None:
+                found.append(lloyd)
+                tried.append({"count": p, "start": start, "lp": round(lloyd[0], 1),
+                              "short": round(lloyd[1], 1), "rounds": lloyd[2]})  # fmt: skip
+    stats["balanced"] = tried
+    found = [f for f in found if f[0] < to_beat]
+    if not found:
+        return []
+    # The MIP for the lowest LP whose lots all reach the floors (else the lowest shortfall);
+    # if it makes no lots, once more for the best LP of another count.
+    found.sort(key=lambda f: (f[1] > _EPS, f[1], f[0]))
+    lots: list[_Lot] = []
+    for f in [found[0], *[g for g in found if len(g[3]) != len(found[0][3])][:1]]:
+        lots = _whole(inst, pool, f[3], f[4], seed=seed)
+        stats["balanced_mips"] = stats.get("balanced_mips", 0) + 1
+        if lots:
+            break
+    stats["balanced_lots"] = len(lots)
+    return lots
+
+
+def _kmeans_centres(inst: _Instance, units: np.ndarray, p: int, *, seed: int) -> np.ndarray:
+    """The units nearest the centroids of an hours-weighted k-means of ``units`` (sorted)."""
+    xy = np.column_stack([inst.x[units], inst.y[units]])
+    p = min(p, len(units))
+    km = KMeans(n_clusters=p, n_init=1, random_state=seed % 2**31)
+    km.fit(xy, sample_weight=inst.h[units] + _EPS)
+    nearest = [
+        int(units[np.argmin(np.hypot(xy[:, 0] - cx, xy[:, 1] - cy))])
+        for cx, cy in km.cluster_centers_
+    ]
+    return np.unique(nearest)
+
+
+def _lloyd(
+    inst: _Instance, pool: np.ndarray, centres: np.ndarray
+) -> tuple[float, float, int, np.ndarray, np.ndarray] | None:
+    """Balanced Lloyd rounds from ``centres``.
+
+    Returns (LP value, hours short of the floors, rounds, centres, unit -> lot index) of the
+    round whose LP is lowest; each unit goes to the lot holding most of it, or -1 if the LP
+    leaves most of it uncovered. None if no centre can meet the floors.
+    """
+    seen: set[tuple[int, ...]] = set()
+    best: tuple[float, float, int, np.ndarray, np.ndarray] | None = None
+    for rounds in range(1, settings.LOT_BALANCED_LLOYD_ROUNDS + 1):
+        centres = _openable(inst, pool, centres)
+        if not len(centres) or tuple(centres.tolist()) in seen:
+            break
+        seen.add(tuple(centres.tolist()))
+        value, short, ii, jj, x = _assignment_lp(inst, pool, centres)
+        if best is None or value < best[0]:
+            share = np.zeros(inst.n)
+            assigned = np.full(inst.n, -1)
+            for i, j, v in zip(ii.tolist(), jj.tolist(), x.tolist(), strict=True):
+                if v > share[i] and v > 0.5 - _EPS:
+                    share[i], assigned[i] = v, j
+            best = (value, short, rounds, centres, assigned)
+        centres = np.unique([_medoid(inst, ii[jj == j], x[jj == j]) for j in range(len(centres))])
+    return best
+
+
+def _openable(inst: _Instance, pool: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The ``centres`` whose reach holds enough hours and customers for both floors."""
+    keep = []
+    for c in centres.tolist():
+        ball, _ = inst.reachable(c, pool)
+        if inst.h[ball].sum() >= inst.rules.min_hours - _EPS and (
+            inst.k[ball].sum() >= inst.rules.min_customers - _EPS
+        ):
+            keep.append(c)
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _assignment_lp(
+    inst: _Instance, pool: np.ndarray, centres: np.ndarray
+) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray]:
+    """The balanced assignment LP over fixed ``centres``: (value, short, units, lots, x).
+
+    ``short`` is the lots' shortfall from the floors, in hours (customers at the floor's
+    hours per customer).
+
+
+    Minimises hours-weighted minutes plus the uncovered penalty; each unit is assigned at
+    most whole, only to centres whose reach it is in; each lot's hours and customers stay
+    under the ceilings and reach the floors unless short at a steep price.
+    """
+    rules = inst.rules
+    balls = [inst.reachable(c, pool) for c in centres.tolist()]
+    ii = np.concatenate([ball for ball, _ in balls])
+    jj = np.repeat(np.arange(len(centres)), [len(ball) for ball, _ in balls])
+    minutes = np.concatenate([mins for _, mins in balls])
+    nx, p = len(ii), len(centres)
+    # Rows: one per unit (sum <= 1), then hours and customers per lot, each with its
+    # shortfall column: floor <= sum + short <= ceiling.
+    rows = np.concatenate([ii, inst.n + jj, inst.n + p + jj, inst.n + np.arange(2 * p)])
+    cols = np.concatenate([np.arange(nx), np.arange(nx), np.arange(nx), nx + np.arange(2 * p)])
+    vals = np.concatenate([np.ones(nx), inst.h[ii], inst.k[ii], np.ones(2 * p)])
+    a = csc_matrix((vals, (rows, cols)), shape=(inst.n + 2 * p, nx + 2 * p))
+    short = _FLOOR_SHORT_FACTOR * inst.penalty
+    per_customer = rules.min_hours / max(rules.min_customers, _EPS)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nx + 2 * p, inst.n + 2 * p
+    lp.col_cost_ = np.concatenate(
+        [
+            inst.h[ii] * (minutes - inst.penalty),
+            np.full(p, short),
+            np.full(p, short * per_customer),
+        ]
+    )
+    lp.col_lower_ = np.zeros(nx + 2 * p)
+    lp.col_upper_ = np.concatenate([np.ones(nx), np.full(2 * p, highspy.kHighsInf)])
+    lp.row_lower_ = np.concatenate(
+        [np.full(inst.n, -highspy.kHighsInf), np.full(p, rules.min_hours),
+         np.full(p, rules.min_customers)]
+    )  # fmt: skip
+    lp.row_upper_ = np.concatenate(
+        [np.ones(inst.n), np.full(p, rules.max_hours), np.full(p, rules.max_customers)]
+    )
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(float)
+    h = new_highs(time_limit=settings.LOT_BALANCED_SECONDS, threads=1)
+    h.passModel(lp)
+    h.run()
+    col = np.asarray(h.getSolution().col_value)
+    short_h = float(col[nx : nx + p].sum() + col[nx + p :].sum() * per_customer)
+    value = h.getInfo().objective_function_value + inst.penalty * float(inst.h[pool].sum())
+    return float(value), short_h, ii, jj, col[:nx]
+
+
+def _medoid(inst: _Instance, members: np.ndarray, share: np.ndarray) -> int:
+    """The unit holding part of the lot that minimises its hours-weighted minutes.
+
+    Only a unit from which every unit held mostly by the lot is within reach may be chosen,
+    when one is; the shortlist is the members nearest the lot's weighted centroid.
+    """
+    held = share > _EPS
+    members, share = members[held], share[held]
+    weight = inst.h[members] * share
+    size = min(len(members), settings.LOT_CENTRE_SHORTLIST)
+    candidates = inst.centre_shortlist(members, size)
+    cost = inst.travel.minutes(candidates[:, None], members[None, :]) @ weight
+    core = members[share > 0.5]
+    for c in candidates[np.argsort(cost, kind="stable")].tolist():
+        if inst.reach_ok(c, core).all():
+            return int(c)
+    return int(candidates[np.argmin(cost)])
+
+
+def _whole(
+    inst: _Instance, pool: np.ndarray, centres: np.ndarray, assigned: np.ndarray, *, seed: int
+) -> list[_Lot]:
+    """Lots from the LP's assignment: interior units held, the boundaries solved as a MIP."""
+    held = {
+        i: int(centres[assigned[i]])
+        for i in np.flatnonzero(assigned >= 0).tolist()
+        if all(assigned[j] == assigned[i] for j in inst.adj[i])
+    }
+    for c in centres.tolist():
+        if assigned[c] >= 0 and int(centres[assigned[c]]) == c:
+            held[c] = c
+    current = [
+        (int(c), np.union1d(np.flatnonzero(assigned == j), [c]).astype(np.int64))
+        for j, c in enumerate(centres.tolist())
+    ]
+    solved = _window_mip(
+        inst, pool, current, time_limit=settings.LOT_BALANCED_SECONDS, seed=seed,
+        separate=True, centres=centres, max_nodes=settings.LOT_BALANCED_MIP_NODES, fixed=held,
+    )  # fmt: skip
+    if solved is None:
+        return []
+    lots = []
+    for c, members in solved[1]:
+        if not inst.breaches(inst.measure(members, c)):
+            lots.append(_Lot(set(members.tolist()), c, inst))
+    return lots
