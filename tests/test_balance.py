@@ -87,6 +87,10 @@ def test_assignment_lp_holds_the_ceilings_and_prices_a_missed_floor() -> None:
     travel = float((x * inst.h[ii] * inst.travel.minutes(centres[jj], ii)).sum())
     uncovered = inst.h.sum() - float((x * inst.h[ii]).sum())
     assert value == pytest.approx(travel + inst.penalty * uncovered, rel=1e-6)
+    # Under the viable policy each lot costs: the LP's value carries it, as a plan's does.
+    inst.lot_cost = 100.0
+    assert _assignment_lp(inst, pool, centres)[0] == pytest.approx(value + 100.0 * len(centres))
+    inst.lot_cost = 0.0
     # More lots than the hours allow: the LP stays feasible, and says how far short it is.
     crowded = _kmeans_centres(inst, np.flatnonzero(pool), 24, seed=0)
     _, short, *_ = _assignment_lp(inst, pool, crowded)

@@ -130,6 +130,8 @@ def _lloyd(
             break
         seen.add(tuple(centres.tolist()))
         value, short, ii, jj, x = _assignment_lp(inst, pool, centres)
+        if not math.isfinite(value):
+            break
         if best is None or value < best[0]:
             share = np.zeros(inst.n)
             assigned = np.full(inst.n, -1)
@@ -158,13 +160,12 @@ def _assignment_lp(
 ) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray]:
     """The balanced assignment LP over fixed ``centres``: (value, short, units, lots, x).
 
-    ``short`` is the lots' shortfall from the floors, in hours (customers at the floor's
-    hours per customer).
-
-
     Minimises hours-weighted minutes plus the uncovered penalty; each unit is assigned at
     most whole, only to centres whose reach it is in; each lot's hours and customers stay
-    under the ceilings and reach the floors unless short at a steep price.
+    under the ceilings and reach the floors unless short at a steep price. ``value`` is on
+    the plan's scale (the pool's travel and uncovered penalty, and each lot's cost,
+    ``inst.lot_cost``, as under the viable policy); ``short`` is the lots' shortfall from
+    the floors, in hours (customers at the floor's hours per customer).
     """
     rules = inst.rules
     balls = [inst.reachable(c, pool) for c in centres.tolist()]
@@ -205,9 +206,12 @@ def _assignment_lp(
     h = new_highs(time_limit=settings.LOT_BALANCED_SECONDS, threads=1)
     h.passModel(lp)
     h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # the safety limit
+        return math.inf, math.inf, ii, jj, np.zeros(nx)
     col = np.asarray(h.getSolution().col_value)
     short_h = float(col[nx : nx + p].sum() + col[nx + p :].sum() * per_customer)
     value = h.getInfo().objective_function_value + inst.penalty * float(inst.h[pool].sum())
+    value += p * inst.lot_cost
     return float(value), short_h, ii, jj, col[:nx]
 
 
