@@ -612,21 +612,27 @@ LOT_KERNEL_SECONDS: float = _engine(
 #: default, so the engine's fast defaults stay fast.
 LOT_BALANCED_UNITS: int = _engine("LOT_BALANCED_UNITS", 0, "engine tuning: off by default")
 #: Lot counts the balanced construction tries: the most the pool's hours and customers allow
-#: at the floors, and each fewer down to this many counts.
+#: with room of a mean unit above each floor, and fewer, this many counts in all.
 LOT_BALANCED_COUNTS: int = _engine(
-    "LOT_BALANCED_COUNTS", 2, "engine tuning: 500-unit grid, 20 of at most 21 lots"
+    "LOT_BALANCED_COUNTS", 2, "engine tuning: 500-unit grid, 19 and 20 lots tried, 20 best"
 )
 #: k-means starts of the balanced construction for each lot count; the Lloyd rounds from each
-#: take 0.1-0.5 s on the 500-unit grid, and only the lowest LP is made whole (its MIP).
-LOT_BALANCED_STARTS: int = _engine("LOT_BALANCED_STARTS", 10, "engine tuning: 500-unit grid")
+#: take about 0.1 s on the 500-unit grid, and only the lowest LP is made whole (its MIP).
+#: Measured there (standard search, above the certified bound): 6 starts 2.1-3.3% (seeds
+#: 0-3), 8 starts 1.0-3.3% and 10 starts 1.0-2.6% (seeds 0-5).
+LOT_BALANCED_STARTS: int = _engine(
+    "LOT_BALANCED_STARTS", 10, "engine tuning: 500-unit grid, 10 starts 1.0-2.6% above the bound"
+)
 #: Most balanced Lloyd rounds (assignment LP, then each lot's centre moved to its medoid);
-#: they stop sooner when a set of centres comes round again (3-8 rounds on the 500-unit grid).
+#: they stop sooner when a set of centres comes round again (3-15 rounds on the 500-unit grid).
 LOT_BALANCED_LLOYD_ROUNDS: int = _engine(
-    "LOT_BALANCED_LLOYD_ROUNDS", 30, "engine tuning: 500-unit grid, 3-8 rounds"
+    "LOT_BALANCED_LLOYD_ROUNDS", 30, "engine tuning: 500-unit grid, 3-15 rounds"
 )
 #: Branch-and-bound nodes of the MIP that assigns the boundary units of the balanced LP's
 #: lots: a limit of work, so the plan is the same for a seed.
-LOT_BALANCED_MIP_NODES: int = _engine("LOT_BALANCED_MIP_NODES", 200, "engine tuning: 500-unit grid")
+LOT_BALANCED_MIP_NODES: int = _engine(
+    "LOT_BALANCED_MIP_NODES", 200, "engine tuning: 500-unit grid, 50 and 200 nodes same plans"
+)
 #: Safety time limit of each of the balanced construction's LP and MIP solves.
 LOT_BALANCED_SECONDS: float = _engine("LOT_BALANCED_SECONDS", 30.0, "engine tuning: a safety limit")
 
@@ -997,8 +1003,9 @@ _run = _TABLE.section("lotdesign run", audience="engine")
 #: hundreds of units, where more search costs seconds and buys a closer plan. Measured with
 #: benchmarks/bench_lots.py: on the demo county 7.7 s and 0.9% above the proven optimum
 #: (0.3-1.7% over seeds 0-5, with the small-window polish and the three whole searches
-#: below; the engine's fast defaults: 0.1 s, 18.7%); on the 500-unit grid
-#: 4-6 s and 5.7-10.9% above the HiGHS bound over seeds 0-3 (fast defaults: 12-18%); on the
+#: below; the engine's fast defaults: 0.1 s, 18.7%); on the 500-unit grid 7-8 s and
+#: 2.0-2.6% above the certified bound over seeds 0-3 with the balanced construction below
+#: (5.6-10.8% in 4-6 s without it; fast defaults: 12-18% above the HiGHS bound); on the
 #: 2,000-unit grid 27 s and 5.1% below the fast defaults' objective. Deterministic for a
 #: seed. Project default.
 RUN_LOT_VARIANTS: int = _run(
@@ -1024,8 +1031,15 @@ RUN_LOT_POLISH_UNITS: int = _run(
 )
 #: The standard search also builds a pool of up to this many free units by the balanced
 #: construction (LOT_BALANCED_*), which packs lots to the floors where growth leaves too few.
+#: Measured with benchmarks/bench_lots.py on the 500-unit grid (seeds 0-3): 19-20 lots,
+#: 2.0-2.6% above the certified bound in 7.1-7.8 s, against 18 lots and 5.6-10.8% without;
+#: on the demo county and West Sussex (sectors and 487 LSOAs) it never won, the plans are
+#: unchanged and it costs 0.5-2 s. 600: the kernel step's pool size (LOT_KERNEL_UNITS of the
+#: thorough search).
 RUN_LOT_BALANCED_UNITS: int = _run(
-    "RUN_LOT_BALANCED_UNITS", 600, "engine tuning: benchmarks/bench_lots.py, standard search"
+    "RUN_LOT_BALANCED_UNITS",
+    600,
+    "engine tuning: benchmarks/bench_lots.py, 500-unit grid 2.0-2.6% above the bound in 7-8 s",
 )
 #: The standard search is made whole three times on small pools (LOT_SEARCH_RESTART_MAX_UNITS)
 #: and the best kept: one search's plan depends on its seed far more than on its effort.

@@ -189,10 +189,14 @@ def design(
     balanced_units
         A pool of up to this many free units is also built by the balanced construction
         (:mod:`lotdesign.lots.balance`): the most lots the floors allow, packed by an
-        assignment LP over k-means centres. It competes with the growth constructions
-        (the lower objective after boundary moves is searched); ``plan.stats["balanced"]``
-        says what each lot count gave. 0 turns it off. Not used with fixed centres or a
-        lot-count target (default: settings.LOT_BALANCED_UNITS).
+        assignment LP over k-means centres, in the first search only. It competes with
+        the growth constructions (the lower objective after boundary moves is searched).
+        0 turns it off. Not used with fixed centres or a lot-count target (default:
+        settings.LOT_BALANCED_UNITS). ``plan.stats``, when the kept search made it:
+        ``balanced`` (per lot count and k-means start, the LP's objective,
+        the hours it left short of the floors and its Lloyd rounds), ``balanced_value``
+        (the plan's objective after boundary moves), ``balanced_kept`` and
+        ``balanced_seconds``.
     search_restarts
         Whole searches (construction, neighbourhood search, polishing, exact step) made
         from independent streams of ``seed``, the lowest objective kept; the first is the
@@ -478,6 +482,7 @@ def _construct(
     if best is not None and packed is not None:
         trial, balanced_stats = packed
         value = _plan_value(inst, trial)
+        balanced_stats["balanced_value"] = value + inst.penalty * float(inst.h.sum())
         balanced_stats["balanced_kept"] = value < best[0] - 1e-9
         if balanced_stats["balanced_kept"]:
             best = (value, trial, {**balanced_stats, "tiles": []})
