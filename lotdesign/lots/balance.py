@@ -26,7 +26,7 @@ with the lower objective after boundary moves is the one searched.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import highspy
 import numpy as np
@@ -42,6 +42,16 @@ from lotdesign.lots.search import _Lot, _window_mip
 # short (per customer short, scaled by the floor's hours per customer): far above any travel,
 # so a floor is missed only where no assignment can meet it.
 _FLOOR_SHORT_FACTOR = 10.0
+
+
+class _Balanced(NamedTuple):
+    """The best round of balanced Lloyd rounds from one start."""
+
+    value: float  # the LP's objective, on the plan's scale
+    short: float  # hours the LP left short of the floors
+    rounds: int  # rounds run
+    centres: np.ndarray
+    assigned: np.ndarray  # unit -> index into centres (-1: mostly uncovered)
 
 
 def _balanced_lots(
@@ -74,25 +84,26 @@ def _balanced_lots(
         + _EPS
     )
     tried: list[dict[str, Any]] = []
-    found = []
+    found: list[_Balanced] = []
     for p in range(most, max(most - settings.LOT_BALANCED_COUNTS, 0), -1):
         for start in range(settings.LOT_BALANCED_STARTS):
             centres = _kmeans_centres(inst, units, p, seed=seed * 1000 + start)
-            lloyd = _lloyd(inst, pool, centres)
-            if lloyd is not None:
-                found.append(lloyd)
-                tried.append({"count": p, "start": start, "lp": round(lloyd[0], 1),
-                              "short": round(lloyd[1], 1), "rounds": lloyd[2]})  # fmt: skip
+            run = _lloyd(inst, pool, centres)
+            if run is not None:
+                found.append(run)
+                tried.append({"count": p, "start": start, "lp": round(run.value, 1),
+                              "short": round(run.short, 1), "rounds": run.rounds})  # fmt: skip
     stats["balanced"] = tried
-    found = [f for f in found if f[0] < to_beat]
+    found = [run for run in found if run.value < to_beat]
     if not found:
         return []
     # The MIP for the lowest LP whose lots all reach the floors (else the lowest shortfall);
     # if it makes no lots, once more for the best LP of another count.
-    found.sort(key=lambda f: (f[1] > _EPS, f[1], f[0]))
+    found.sort(key=lambda run: (run.short > _EPS, run.short, run.value))
+    other = [run for run in found if len(run.centres) != len(found[0].centres)]
     lots: list[_Lot] = []
-    for f in [found[0], *[g for g in found if len(g[3]) != len(found[0][3])][:1]]:
-        lots = _whole(inst, pool, f[3], f[4], seed=seed)
+    for run in [found[0], *other[:1]]:
+        lots = _whole(inst, pool, run.centres, run.assigned, seed=seed)
         stats["balanced_mips"] = stats.get("balanced_mips", 0) + 1
         if lots:
             break
@@ -113,17 +124,15 @@ def _kmeans_centres(inst: _Instance, units: np.ndarray, p: int, *, seed: int) ->
     return np.unique(nearest)
 
 
-def _lloyd(
-    inst: _Instance, pool: np.ndarray, centres: np.ndarray
-) -> tuple[float, float, int, np.ndarray, np.ndarray] | None:
-    """Balanced Lloyd rounds from ``centres``.
+def _lloyd(inst: _Instance, pool: np.ndarray, centres: np.ndarray) -> _Balanced | None:
+    """Balanced Lloyd rounds from ``centres``: the round whose LP is lowest.
 
-    Returns (LP value, hours short of the floors, rounds, centres, unit -> lot index) of the
-    round whose LP is lowest; each unit goes to the lot holding most of it, or -1 if the LP
-    leaves most of it uncovered. None if no centre can meet the floors.
+    Each unit goes to the lot holding most of it, or -1 if the LP leaves most of it
+    uncovered. None if no centre can meet the floors.
     """
     seen: set[tuple[int, ...]] = set()
-    best: tuple[float, float, int, np.ndarray, np.ndarray] | None = None
+    best: _Balanced | None = None
+    rounds = 0
     for rounds in range(1, settings.LOT_BALANCED_LLOYD_ROUNDS + 1):
         centres = _openable(inst, pool, centres)
         if not len(centres) or tuple(centres.tolist()) in seen:
@@ -132,15 +141,17 @@ def _lloyd(
         value, short, ii, jj, x = _assignment_lp(inst, pool, centres)
         if not math.isfinite(value):
             break
-        if best is None or value < best[0]:
+        if best is None or value < best.value:
             share = np.zeros(inst.n)
             assigned = np.full(inst.n, -1)
             for i, j, v in zip(ii.tolist(), jj.tolist(), x.tolist(), strict=True):
                 if v > share[i] and v > 0.5 - _EPS:
                     share[i], assigned[i] = v, j
-            best = (value, short, rounds, centres, assigned)
-        centres = np.unique([_medoid(inst, ii[jj == j], x[jj == j]) for j in range(len(centres))])
-    return best
+            best = _Balanced(value, short, rounds, centres, assigned)
+        centres = np.unique(
+            [_medoid(inst, ii[jj == j], x[jj == j], c) for j, c in enumerate(centres.tolist())]
+        )
+    return None if best is None else best._replace(rounds=rounds)
 
 
 def _openable(inst: _Instance, pool: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -215,13 +226,16 @@ def _assignment_lp(
     return float(value), short_h, ii, jj, col[:nx]
 
 
-def _medoid(inst: _Instance, members: np.ndarray, share: np.ndarray) -> int:
+def _medoid(inst: _Instance, members: np.ndarray, share: np.ndarray, centre: int) -> int:
     """The unit holding part of the lot that minimises its hours-weighted minutes.
 
     Only a unit from which every unit held mostly by the lot is within reach may be chosen,
-    when one is; the shortlist is the members nearest the lot's weighted centroid.
+    when one is; the shortlist is the members nearest the lot's weighted centroid. A lot the
+    LP left empty keeps its ``centre``.
     """
     held = share > _EPS
+    if not held.any():
+        return centre
     members, share = members[held], share[held]
     weight = inst.h[members] * share
     size = min(len(members), settings.LOT_CENTRE_SHORTLIST)
