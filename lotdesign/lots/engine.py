@@ -480,14 +480,13 @@ def _construct(
     if best is not None and balanced and not fixed and count is None:
         packed = _balanced(inst, setup, seed=seed, opts=opts, to_beat=best[0])
     if best is not None and packed is not None:
-        trial, balanced_stats = packed
+        trial, more = packed
         value = _plan_value(inst, trial)
-        balanced_stats["balanced_value"] = value + inst.penalty * float(inst.h.sum())
-        balanced_stats["balanced_kept"] = value < best[0] - 1e-9
-        if balanced_stats["balanced_kept"]:
-            best = (value, trial, {**balanced_stats, "tiles": []})
-        else:
-            best[2].update(balanced_stats)
+        more["balanced_value"] = value + inst.penalty * float(inst.h.sum())
+        more["balanced_kept"] = value < best[0] - 1e-9
+        if more["balanced_kept"]:
+            best = (value, trial, {"tiles": []})
+        best[2].update(more)
     if best is None:
         assert count is not None
         raise InfeasibleRulesError(
