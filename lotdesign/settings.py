@@ -1034,7 +1034,7 @@ RUN_LOT_POLISH_UNITS: int = _run(
 #: Measured with benchmarks/bench_lots.py on the 500-unit grid (seeds 0-3): 19-20 lots,
 #: 2.0-2.6% above the certified bound in 7.1-7.8 s, against 18 lots and 5.6-10.8% without;
 #: on the demo county and West Sussex (sectors and 487 LSOAs) it never won, the plans are
-#: unchanged and it costs 0.5-2 s. 600: the kernel step's pool size (LOT_KERNEL_UNITS of the
+#: unchanged and it costs 0-2 s. 600: the kernel step's pool size (LOT_KERNEL_UNITS of the
 #: thorough search).
 RUN_LOT_BALANCED_UNITS: int = _run(
     "RUN_LOT_BALANCED_UNITS",

@@ -76,6 +76,19 @@ def test_no_lots_are_made_when_no_lp_beats_the_plan_to_beat() -> None:
     assert stats["balanced"] and "balanced_mips" not in stats
 
 
+def test_only_counts_above_the_competing_plans_are_tried() -> None:
+    inst, pool = _instance()
+    stats: dict = {}
+    _balanced_lots(inst, pool, seed=3, stats=stats)
+    most = max(entry["count"] for entry in stats["balanced"])
+    one: dict = {}
+    _balanced_lots(inst, pool, seed=3, stats=one, above=most - 1)
+    assert {entry["count"] for entry in one["balanced"]} == {most}
+    none: dict = {}
+    assert _balanced_lots(inst, pool, seed=3, stats=none, above=most) == []
+    assert none["balanced"] == [] and "balanced_mips" not in none
+
+
 def test_assignment_lp_holds_the_ceilings_and_prices_a_missed_floor() -> None:
     inst, pool = _instance()
     centres = _kmeans_centres(inst, np.flatnonzero(pool), 17, seed=0)

@@ -61,10 +61,14 @@ def _balanced_lots(
     seed: int,
     stats: dict[str, Any],
     to_beat: float = math.inf,
+    above: int = 0,
 ) -> list[_Lot]:
     """Lots over ``pool`` by the balanced construction (module docstring); may be empty.
 
-    Every lot returned passes the rule check. ``to_beat`` is the pool's objective (its
+    Every lot returned passes the rule check. Only lot counts greater than ``above`` (the
+    competing plan's lots) are tried: the construction is there to add the lots growth
+    leaves out (on the demo county growth makes the 33 the pool allows, and the balanced
+    plans never won). ``to_beat`` is the pool's objective (its
     travel and uncovered penalty) in the plan this one competes with: no lots are made when
     no LP comes below it, which spares the MIP where the balanced centres are no better
     (West Sussex's 487 LSOAs: LP 120,440 against a plan of 107,774). ``stats["balanced"]``:
@@ -85,7 +89,7 @@ def _balanced_lots(
     )
     tried: list[dict[str, Any]] = []
     found: list[_Balanced] = []
-    for p in range(most, max(most - settings.LOT_BALANCED_COUNTS, 0), -1):
+    for p in range(most, max(most - settings.LOT_BALANCED_COUNTS, above, 0), -1):
         for start in range(settings.LOT_BALANCED_STARTS):
             centres = _kmeans_centres(inst, units, p, seed=seed * 1000 + start)
             run = _lloyd(inst, pool, centres)

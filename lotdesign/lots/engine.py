@@ -478,7 +478,8 @@ def _construct(
             best = (value, trial, run_stats)
     packed = None
     if best is not None and balanced and not fixed and count is None:
-        packed = _balanced(inst, setup, seed=seed, opts=opts, to_beat=best[0])
+        grown = len(best[1]) - len(setup.lots)
+        packed = _balanced(inst, setup, seed=seed, opts=opts, to_beat=best[0], above=grown)
     if best is not None and packed is not None:
         trial, more = packed
         value = _plan_value(inst, trial)
@@ -498,11 +499,12 @@ def _construct(
 
 
 def _balanced(
-    inst: _Instance, setup: _Setup, *, seed: int, opts: _Options, to_beat: float
+    inst: _Instance, setup: _Setup, *, seed: int, opts: _Options, to_beat: float, above: int
 ) -> tuple[list[_Lot], dict[str, Any]] | None:
     """The balanced construction's plan after boundary moves, and its stats (None if off).
 
-    ``to_beat`` is the objective (less its constant) of the plan it competes with.
+    ``to_beat`` is the objective (less its constant) of the plan it competes with, ``above``
+    its number of free lots (:func:`~lotdesign.lots.balance._balanced_lots`).
     """
     if not 0 < setup.pool.sum() <= opts.balanced_units:
         return None
@@ -511,7 +513,9 @@ def _balanced(
     # On the LP's scale: the free lots' travel plus the penalty on the pool's uncovered hours.
     pool_beat = to_beat - _plan_value(inst, setup.lots)
     pool_beat += inst.penalty * float(inst.h[setup.pool].sum())
-    free_lots = _balanced_lots(inst, setup.pool, seed=seed, stats=stats, to_beat=pool_beat)
+    free_lots = _balanced_lots(
+        inst, setup.pool, seed=seed, stats=stats, to_beat=pool_beat, above=above
+    )
     trial = [_copy_lot(lot, inst) for lot in setup.lots] + free_lots
     _boundary_moves(inst, trial, setup, passes=opts.improve_passes, fixed_centres=False)
     stats["balanced_seconds"] = time.perf_counter() - t0  # with its boundary moves
@@ -631,7 +635,8 @@ def _best_search(
         rng_r = rng if r == 0 else np.random.default_rng(seed_r)
         try:
             # The balanced construction in the first search only: measured on the demo county
-            # it never won a search and cost 0.6 s each.
+            # it never won a search and cost 0.6 s in each (before it was tried only for
+            # counts above the growth plan's).
             lots, stats, moves_seconds = _construct(
                 inst, setup, rng_r, seed=seed_r, opts=opts, fixed=fixed, count=count,
                 target_lots=target_lots, balanced=r == 0,
