@@ -633,6 +633,23 @@ LOT_BALANCED_LLOYD_ROUNDS: int = _engine(
 LOT_BALANCED_MIP_NODES: int = _engine(
     "LOT_BALANCED_MIP_NODES", 200, "engine tuning: 500-unit grid, 50 and 200 nodes same plans"
 )
+#: The balanced construction is tried only where its most lots would hold at least this many
+#: units each on average: its LP guides the plan only where a unit is small against a lot.
+#: Measured: the 500-unit grids (25 units a lot) 4-8% lower objectives with it; the national
+#: run's E09000033 (222 London sectors, 8 a lot) its plan was 4.1% above its LP and the
+#: searched plan 1.0% worse than without it, in 36 s against 10 s; council designs on
+#: sectors (the demo county and West Sussex, 4-5 a lot) unchanged with it.
+LOT_BALANCED_MIN_UNITS_PER_LOT: float = _engine(
+    "LOT_BALANCED_MIN_UNITS_PER_LOT",
+    15.0,
+    "engine tuning: 500-unit grids (25 units a lot) gain, a 222-sector borough (8) loses",
+)
+#: Most solves of that MIP while separator rows are added for lots in pieces (a limit of
+#: work): the 500-unit grid's MIPs took 1-2; a London borough of 222 sectors (the national
+#: run's E09000033) took 8, 31 s, and was stopped by the safety time limit below.
+LOT_BALANCED_MIP_SOLVES: int = _engine(
+    "LOT_BALANCED_MIP_SOLVES", 3, "engine tuning: 500-unit grid 1-2 solves; E09000033 8"
+)
 #: Safety time limit of each of the balanced construction's LP and MIP solves.
 LOT_BALANCED_SECONDS: float = _engine("LOT_BALANCED_SECONDS", 30.0, "engine tuning: a safety limit")
 

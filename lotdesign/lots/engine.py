@@ -194,9 +194,11 @@ def design(
         0 turns it off. Not used with fixed centres or a lot-count target (default:
         settings.LOT_BALANCED_UNITS). ``plan.stats``, when the kept search made it:
         ``balanced`` (per lot count and k-means start, the LP's objective,
-        the hours it left short of the floors and its Lloyd rounds), ``balanced_value``
-        (the plan's objective after boundary moves), ``balanced_kept`` and
-        ``balanced_seconds``.
+        the hours it left short of the floors and its Lloyd rounds), ``balanced_to_beat``
+        (the growth plan's objective), ``balanced_value`` (its plan's objective after
+        boundary moves, when it made lots), ``balanced_kept``, ``balanced_seconds``, and
+        ``balanced_skipped`` when its lots would hold too few units
+        (settings.LOT_BALANCED_MIN_UNITS_PER_LOT).
     search_restarts
         Whole searches (construction, neighbourhood search, polishing, exact step) made
         from independent streams of ``seed``, the lowest objective kept; the first is the
@@ -482,11 +484,13 @@ def _construct(
         packed = _balanced(inst, setup, seed=seed, opts=opts, to_beat=best[0], above=grown)
     if best is not None and packed is not None:
         trial, more = packed
-        value = _plan_value(inst, trial)
-        more["balanced_value"] = value + inst.penalty * float(inst.h.sum())
-        more["balanced_kept"] = value < best[0] - 1e-9
-        if more["balanced_kept"]:
-            best = (value, trial, {"tiles": []})
+        more["balanced_kept"] = False
+        if trial is not None:
+            value = _plan_value(inst, trial)
+            more["balanced_value"] = value + inst.penalty * float(inst.h.sum())
+            more["balanced_kept"] = value < best[0] - 1e-9
+            if more["balanced_kept"]:
+                best = (value, trial, {"tiles": []})
         best[2].update(more)
     if best is None:
         assert count is not None
@@ -500,8 +504,9 @@ def _construct(
 
 def _balanced(
     inst: _Instance, setup: _Setup, *, seed: int, opts: _Options, to_beat: float, above: int
-) -> tuple[list[_Lot], dict[str, Any]] | None:
-    """The balanced construction's plan after boundary moves, and its stats (None if off).
+) -> tuple[list[_Lot] | None, dict[str, Any]] | None:
+    """The balanced construction's plan after boundary moves (None if it made no lots) and
+    its stats; None if it is off for this pool.
 
     ``to_beat`` is the objective (less its constant) of the plan it competes with, ``above``
     its number of free lots (:func:`~lotdesign.lots.balance._balanced_lots`).
@@ -509,15 +514,17 @@ def _balanced(
     if not 0 < setup.pool.sum() <= opts.balanced_units:
         return None
     t0 = time.perf_counter()
-    stats: dict[str, Any] = {}
+    stats: dict[str, Any] = {"balanced_to_beat": to_beat + inst.penalty * float(inst.h.sum())}
     # On the LP's scale: the free lots' travel plus the penalty on the pool's uncovered hours.
     pool_beat = to_beat - _plan_value(inst, setup.lots)
     pool_beat += inst.penalty * float(inst.h[setup.pool].sum())
     free_lots = _balanced_lots(
         inst, setup.pool, seed=seed, stats=stats, to_beat=pool_beat, above=above
     )
-    trial = [_copy_lot(lot, inst) for lot in setup.lots] + free_lots
-    _boundary_moves(inst, trial, setup, passes=opts.improve_passes, fixed_centres=False)
+    trial = None
+    if free_lots:
+        trial = [_copy_lot(lot, inst) for lot in setup.lots] + free_lots
+        _boundary_moves(inst, trial, setup, passes=opts.improve_passes, fixed_centres=False)
     stats["balanced_seconds"] = time.perf_counter() - t0  # with its boundary moves
     return trial, stats
 

@@ -539,6 +539,7 @@ def _window_mip(
     centres: np.ndarray | None = None,
     max_nodes: int | None = None,
     fixed: Mapping[int, int] | None = None,
+    max_solves: int | None = None,
 ) -> tuple[float, list[tuple[int, np.ndarray]]] | None:
     """Exact re-solve of a window as a capacitated p-median MIP (HiGHS), warm-started.
 
@@ -555,6 +556,8 @@ def _window_mip(
     (``polish_time_limited``) or by ``max_nodes`` branch-and-bound nodes
     (``polish_node_limited``: a limit of work, so the result stays deterministic).
     ``fixed`` (unit -> centre) holds units to a centre (:func:`_window_model`).
+    ``max_solves`` stops the separator rounds after that many solves, a limit of work
+    (``polish_round_limited``): the lots come back as the last solve left them.
     """
     model = _window_model(inst, wpool, current, nearer=nearer, centres=centres, fixed=fixed)
     if model is None:
@@ -573,9 +576,11 @@ def _window_mip(
     t0 = time.perf_counter()
     inf = highspy.kHighsInf
     lots: list[tuple[int, np.ndarray]] = []
+    solves = 0
     while True:
         h.setSolution(sol)
         h.run()
+        solves += 1
         _tally(stats, "polish_windows")
         if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             _tally(stats, "polish_time_limited")
@@ -589,6 +594,9 @@ def _window_mip(
             break
         cuts = inst.separator_rows(lots, model.pair)
         if not cuts:
+            break
+        if max_solves is not None and solves >= max_solves:
+            _tally(stats, "polish_round_limited")
             break
         left = time_limit - (time.perf_counter() - t0)
         if left <= 0:  # a lot still in pieces: the caller's check rejects it
