@@ -1050,9 +1050,9 @@ RUN_LOT_POLISH_UNITS: int = _run(
 #: construction (LOT_BALANCED_*), which packs lots to the floors where growth leaves too few.
 #: Measured with benchmarks/bench_lots.py on the 500-unit grid (seeds 0-3): 19-20 lots,
 #: 2.0-2.6% above the certified bound in 7.1-7.8 s, against 18 lots and 5.6-10.8% without;
-#: on the demo county and West Sussex (sectors and 487 LSOAs) it never won, the plans are
-#: unchanged and it costs 0-2 s. 600: the kernel step's pool size (LOT_KERNEL_UNITS of the
-#: thorough search).
+#: council designs on sectors and LSOAs (the demo county, West Sussex, the national run's
+#: authorities) are unchanged, skipped by the gates of LOT_BALANCED_*. 600: the kernel
+#: step's pool size (LOT_KERNEL_UNITS of the thorough search).
 RUN_LOT_BALANCED_UNITS: int = _run(
     "RUN_LOT_BALANCED_UNITS",
     600,

@@ -72,12 +72,12 @@ def _balanced_lots(
     leaves out (on the demo county growth makes the 33 the pool allows, and the balanced
     plans never won). Nothing is tried where lots would hold fewer than
     settings.LOT_BALANCED_MIN_UNITS_PER_LOT units on average (``stats["balanced_skipped"]``
-    says so). ``to_beat`` is the pool's objective (its
-    travel and uncovered penalty) in the plan this one competes with: no lots are made when
-    no LP comes below it, which spares the MIP where the balanced centres are no better
-    (West Sussex's 487 LSOAs: LP 120,440 against a plan of 107,774). ``stats["balanced"]``:
-    per lot count and k-means start, the LP's objective (on the same scale), the hours it
-    left short of the floors and its Lloyd rounds; ``balanced_mips`` and ``balanced_lots``.
+    says so). ``to_beat`` is the pool's objective (its travel and uncovered penalty) in the
+    plan this one competes with: no lots are made when no LP comes below it, which spares
+    the MIP where the balanced centres are no better (West Sussex's 487 LSOAs, were they
+    tried: LP 120,440 against a plan of 107,774). ``stats["balanced"]``: per lot count and
+    k-means start, the LP's objective (on the same scale), the hours it left short of the
+    floors and its Lloyd rounds; ``balanced_mips`` and ``balanced_lots``.
     """
     rules = inst.rules
     units = np.flatnonzero(pool)
