@@ -7,8 +7,10 @@ the best plans have 20. Window moves keep the lot count they start with, so the 
 after does not find the missing lots. This construction starts from the count instead:
 
 1. ``p`` centres, the pool units nearest an hours-weighted k-means of the unit points, for
-   ``p`` the most lots the pool's hours and customers allow, and each of
-   settings.LOT_BALANCED_COUNTS - 1 fewer;
+   ``p`` the most lots the pool's hours and customers allow with room of a mean unit above
+   each floor, and fewer (settings.LOT_BALANCED_COUNTS counts in all), each above the
+   count of the plan it competes with, and only where those lots would hold
+   settings.LOT_BALANCED_MIN_UNITS_PER_LOT units or more on average;
 2. a balanced Lloyd iteration: a HiGHS LP assigns units to the centres (fractions allowed)
    within the radius and drive limit, every lot between the bands (a floor may be missed at
    a steep price, so the LP is always feasible), then each lot's centre moves to the unit
