@@ -1,6 +1,7 @@
-"""One quiet way to make a HiGHS solver.
+"""One quiet way to make a HiGHS solver, and an LP from a sparse matrix.
 
-Every HiGHS model in lotdesign is built by :func:`new_highs`. highspy 1.16 writes a licence
+Every HiGHS model in lotdesign is built by :func:`new_highs`; :func:`lp_from_csc` fills a
+``HighsLp`` from a SciPy column-wise matrix and its bounds. highspy 1.16 writes a licence
 banner ("Running HiGHS 1.16.0 ... MIT licence terms") straight to file descriptor 1 the first
 time a ``Highs`` is constructed in a process. It is C-level output, so neither
 ``output_flag=False`` (set only after construction) nor redirecting Python's ``sys.stdout``
@@ -19,8 +20,10 @@ import threading
 from typing import Any
 
 import highspy
+import numpy as np
+from scipy.sparse import csc_matrix
 
-__all__ = ["new_highs"]
+__all__ = ["lp_from_csc", "new_highs"]
 
 _banner_shown = False  # set once the first Highs of this process has been built
 _banner_lock = threading.Lock()
@@ -96,3 +99,52 @@ def new_highs(**options: Any) -> highspy.Highs:
         if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
             raise ValueError(f"HiGHS rejected option {name}={value!r}")
     return h
+
+
+def lp_from_csc(
+    matrix: csc_matrix,
+    *,
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+) -> highspy.HighsLp:
+    """A HiGHS LP with constraint ``matrix`` (rows x columns) and these costs and bounds.
+
+    Parameters
+    ----------
+    matrix
+        The constraint matrix, column-wise (``scipy.sparse.csc_matrix``).
+    cost, col_lower, col_upper
+        Per column.
+    row_lower, row_upper
+        Per row (``highspy.kHighsInf`` for no bound).
+
+    Returns
+    -------
+    highspy.HighsLp
+        Continuous; set ``integrality_`` for a MIP.
+
+    Examples
+    --------
+    >>> a = csc_matrix(np.array([[1.0, 1.0]]))
+    >>> lp = lp_from_csc(a, cost=np.array([1.0, 2.0]), col_lower=np.zeros(2),
+    ...                  col_upper=np.ones(2), row_lower=np.ones(1), row_upper=np.ones(1))
+    >>> h = new_highs()
+    >>> _ = h.passModel(lp); _ = h.run()
+    >>> h.getInfo().objective_function_value
+    1.0
+    """
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.asarray(col_lower, dtype=float)
+    lp.col_upper_ = np.asarray(col_upper, dtype=float)
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    return lp

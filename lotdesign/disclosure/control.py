@@ -467,22 +467,16 @@ class _CellSuppression:
     # -- attacker ---------------------------------------------------------------------------
 
     def _attacker(self):
-        import highspy
+        from lotdesign.highs import lp_from_csc, new_highs
 
-        from lotdesign.highs import new_highs
-
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.n + self.m
-        lp.num_row_ = self.n
-        lp.col_cost_ = np.zeros(self.n + self.m)
-        lp.col_lower_ = np.concatenate([np.zeros(self.n), -self.atom_down])
-        lp.col_upper_ = np.concatenate([np.zeros(self.n), self.atom_up])
-        lp.row_lower_ = np.zeros(self.n)
-        lp.row_upper_ = np.zeros(self.n)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32)
-        lp.a_matrix_.value_ = self.matrix.data.astype(float)
+        lp = lp_from_csc(
+            self.matrix,
+            cost=np.zeros(self.n + self.m),
+            col_lower=np.concatenate([np.zeros(self.n), -self.atom_down]),
+            col_upper=np.concatenate([np.zeros(self.n), self.atom_up]),
+            row_lower=np.zeros(self.n),
+            row_upper=np.zeros(self.n),
+        )
         h = new_highs(threads=1)
         h.passModel(lp)
         return h

@@ -37,7 +37,7 @@ from scipy.sparse import csc_matrix
 from sklearn.cluster import KMeans
 
 from lotdesign import settings
-from lotdesign.highs import new_highs
+from lotdesign.highs import lp_from_csc, new_highs
 from lotdesign.lots.instance import _EPS, _Instance
 from lotdesign.lots.prephases import _component_with
 from lotdesign.lots.search import _Lot, _window_mip
@@ -173,13 +173,7 @@ def _lloyd(inst: _Instance, pool: np.ndarray, centres: np.ndarray) -> _Balanced 
 
 def _openable(inst: _Instance, pool: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """The ``centres`` whose reach holds enough hours and customers for both floors."""
-    keep = []
-    for c in centres.tolist():
-        ball, _ = inst.reachable(c, pool)
-        if inst.h[ball].sum() >= inst.rules.min_hours - _EPS and (
-            inst.k[ball].sum() >= inst.rules.min_customers - _EPS
-        ):
-            keep.append(c)
+    keep = [c for c in centres.tolist() if inst.meets_floors(inst.reachable(c, pool)[0])]
     return np.asarray(keep, dtype=np.int64)
 
 
@@ -206,31 +200,24 @@ def _assignment_lp(
     rows = np.concatenate([ii, inst.n + jj, inst.n + p + jj, inst.n + np.arange(2 * p)])
     cols = np.concatenate([np.arange(nx), np.arange(nx), np.arange(nx), nx + np.arange(2 * p)])
     vals = np.concatenate([np.ones(nx), inst.h[ii], inst.k[ii], np.ones(2 * p)])
-    a = csc_matrix((vals, (rows, cols)), shape=(inst.n + 2 * p, nx + 2 * p))
     short = _FLOOR_SHORT_FACTOR * inst.penalty
     per_customer = rules.min_hours / max(rules.min_customers, _EPS)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = nx + 2 * p, inst.n + 2 * p
-    lp.col_cost_ = np.concatenate(
-        [
-            inst.h[ii] * (minutes - inst.penalty),
-            np.full(p, short),
-            np.full(p, short * per_customer),
-        ]
-    )
-    lp.col_lower_ = np.zeros(nx + 2 * p)
-    lp.col_upper_ = np.concatenate([np.ones(nx), np.full(2 * p, highspy.kHighsInf)])
-    lp.row_lower_ = np.concatenate(
-        [np.full(inst.n, -highspy.kHighsInf), np.full(p, rules.min_hours),
-         np.full(p, rules.min_customers)]
+    lp = lp_from_csc(
+        csc_matrix((vals, (rows, cols)), shape=(inst.n + 2 * p, nx + 2 * p)),
+        cost=np.concatenate(
+            [inst.h[ii] * (minutes - inst.penalty), np.full(p, short),
+             np.full(p, short * per_customer)]
+        ),
+        col_lower=np.zeros(nx + 2 * p),
+        col_upper=np.concatenate([np.ones(nx), np.full(2 * p, highspy.kHighsInf)]),
+        row_lower=np.concatenate(
+            [np.full(inst.n, -highspy.kHighsInf), np.full(p, rules.min_hours),
+             np.full(p, rules.min_customers)]
+        ),
+        row_upper=np.concatenate(
+            [np.ones(inst.n), np.full(p, rules.max_hours), np.full(p, rules.max_customers)]
+        ),
     )  # fmt: skip
-    lp.row_upper_ = np.concatenate(
-        [np.ones(inst.n), np.full(p, rules.max_hours), np.full(p, rules.max_customers)]
-    )
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
     h = new_highs(time_limit=settings.LOT_BALANCED_SECONDS, threads=1)
     h.passModel(lp)
     h.run()

@@ -190,9 +190,7 @@ def _colgen_bound(
     pricers: dict[int, _Pricer] = {}
     for c in np.flatnonzero(pool).tolist():
         ball, mins = inst.reachable(c, pool)
-        if inst.h[ball].sum() >= rules.min_hours - _EPS and inst.k[ball].sum() >= (
-            rules.min_customers - _EPS
-        ):
+        if inst.meets_floors(ball):
             pricers[c] = _Pricer(inst, c, ball, mins, rules)
     # No plan has more lots than the floors allow: a valid cut on the lot count that keeps
     # the Lagrangian bound to the most negative few centres instead of all of them.

@@ -190,11 +190,7 @@ def _candidates(
             ok = inst.reach_ok(c, ball)
             ball = ball[ok]
             mins = inst.travel.minutes(c, ball)
-        if (
-            not len(ball)
-            or inst.h[ball].sum() < rules.min_hours - _EPS
-            or inst.k[ball].sum() < rules.min_customers - _EPS
-        ):
+        if not len(ball) or not inst.meets_floors(ball):
             continue
         start = int(np.argmin(mins))
         if not fixed and ball[start] != c:

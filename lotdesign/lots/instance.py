@@ -331,6 +331,14 @@ class _Instance:
                         stack.append(v)
         return count
 
+    def meets_floors(self, units: np.ndarray) -> bool:
+        """Whether ``units`` hold enough hours and customers for both floors."""
+        r = self.rules
+        return bool(
+            self.h[units].sum() >= r.min_hours - _EPS
+            and self.k[units].sum() >= r.min_customers - _EPS
+        )
+
     def measure(self, members: np.ndarray, centre: int) -> _Measure:
         members = np.asarray(members, dtype=np.int64)
         unit_miles = self.travel.miles(centre, members)

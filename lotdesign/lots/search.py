@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 
 from lotdesign import settings
 from lotdesign.errors import ValidationError
-from lotdesign.highs import new_highs
+from lotdesign.highs import lp_from_csc, new_highs
 from lotdesign.lots.candidates import _candidates, _Column
 from lotdesign.lots.instance import _EPS, _Instance
 from lotdesign.lots.selection import _select
@@ -430,9 +430,7 @@ def _window_model(
     opened = []
     for c in units.tolist() if centres is None else np.unique(centres).tolist():
         ball, mins = inst.reachable(c, wpool)
-        if inst.h[ball].sum() < rules.min_hours - _EPS or inst.k[ball].sum() < (
-            rules.min_customers - _EPS
-        ):
+        if not inst.meets_floors(ball):
             continue
         keep = ball != c
         opened.append(c)
@@ -505,23 +503,19 @@ def _window_model(
             vals = [float(w[ii[k]]) for k in ks]
             row(ks + [y_of[c]], vals + [float(w[c]) - high], -inf, _EPS)
             row(ks + [y_of[c]], vals + [float(w[c]) - low], -_EPS, inf)
-    a = csc_matrix((rows_v, (rows_r, rows_c)), shape=(r, n_col))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_col, r
-    lp.col_cost_ = np.concatenate(
-        [
-            inst.h[ii] * tt - inst.penalty * inst.h[ii],
-            inst.lot_cost - inst.penalty * inst.h[opened],
-        ]
+    lp = lp_from_csc(
+        csc_matrix((rows_v, (rows_r, rows_c)), shape=(r, n_col)),
+        cost=np.concatenate(
+            [
+                inst.h[ii] * tt - inst.penalty * inst.h[ii],
+                inst.lot_cost - inst.penalty * inst.h[opened],
+            ]
+        ),
+        col_lower=lower,
+        col_upper=upper,
+        row_lower=np.asarray(lo),
+        row_upper=np.asarray(hi),
     )
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = np.asarray(lo)
-    lp.row_upper_ = np.asarray(hi)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_col
     return _WindowModel(lp, ii, cc, opened, y_of, pair)
 
